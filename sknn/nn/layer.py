@@ -1,0 +1,208 @@
+"""Layer base class and the Sequential container.
+
+The contract every layer follows
+--------------------------------
+* ``__init__`` stores configuration only, each argument under its own name, so
+  :meth:`Layer.get_config` (and therefore ``repr``, ``clone`` and persistence) can
+  read it back. No arrays are created there.
+* ``build(input_shape, rng, dtype)`` creates the weights. ``input_shape`` excludes
+  the batch axis. It sets ``input_shape``, ``output_shape``, ``dtype``, ``params``,
+  ``grads`` (parallel lists of arrays, same shapes and dtype) and ``param_names``,
+  and returns the output shape.
+* ``forward(X, training=False, mask=None)`` returns the output and keeps what
+  ``backward`` needs. ``mask`` is a boolean ``(n_samples, n_steps)`` array for
+  sequence data or None; layers that do not use it ignore it.
+* ``backward(dY)`` returns the gradient with respect to the last forward input and
+  writes the parameter gradients into ``grads`` (in place where possible). When
+  ``input_grad`` is False (the first layer of a network) it may skip computing
+  ``dX`` and return None.
+* ``compute_mask(mask)`` returns the mask of the layer's output, called after
+  ``forward``. The default passes the mask through.
+* ``penalized`` is a list of booleans parallel to ``params``: which parameters the
+  L2 penalty ``alpha`` applies to (weights yes, biases and norm scales no).
+"""
+
+import inspect
+
+import numpy as np
+
+__all__ = ["Layer", "Sequential"]
+
+
+class Layer:
+    """Base class of every layer.
+
+    Subclasses implement :meth:`build` (when they have weights or change the
+    shape), :meth:`forward` and :meth:`backward`.
+    """
+
+    def __init__(self):
+        pass
+
+    # -- configuration -----------------------------------------------------
+    @classmethod
+    def _config_names(cls):
+        sig = inspect.signature(cls.__init__)
+        return [
+            name
+            for name, p in sig.parameters.items()
+            if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+
+    def get_config(self):
+        """Return the constructor arguments as a dict."""
+        return {name: getattr(self, name) for name in self._config_names()}
+
+    def __repr__(self):
+        sig = inspect.signature(type(self).__init__)
+        parts = []
+        for name, value in self.get_config().items():
+            default = sig.parameters[name].default
+            if default is not inspect.Parameter.empty:
+                try:
+                    same = bool(value == default)
+                except Exception:  # arrays and friends compare element-wise
+                    same = False
+                if same and type(value) is type(default):
+                    continue
+            parts.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __getstate__(self):
+        # Drop forward caches so pickles hold weights and configuration only.
+        state = self.__dict__.copy()
+        for key in [k for k in state if k.startswith("_cache")]:
+            del state[key]
+        return state
+
+    # -- building ------------------------------------------------------------
+    params = ()
+    grads = ()
+    param_names = ()
+    penalized = ()
+    input_grad = True
+
+    def build(self, input_shape, rng, dtype=np.float64):
+        """Create the weights for inputs of shape ``input_shape``.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            Shape of one sample (the batch axis excluded).
+        rng : numpy.random.Generator
+            Source of all randomness used to initialise the weights.
+        dtype : numpy dtype
+            Dtype of the weights and of the computation.
+
+        Returns
+        -------
+        output_shape : tuple of int
+        """
+        self.input_shape = tuple(input_shape)
+        self.dtype = np.dtype(dtype)
+        self.output_shape = self.compute_output_shape(self.input_shape)
+        self.built = True
+        return self.output_shape
+
+    def compute_output_shape(self, input_shape):
+        """Shape of one output sample for one input sample of ``input_shape``."""
+        return tuple(input_shape)
+
+    def _set_params(self, names, arrays, penalized):
+        """Register parameters; allocates matching zero gradients."""
+        self.param_names = list(names)
+        self.params = list(arrays)
+        self.grads = [np.zeros_like(p) for p in self.params]
+        self.penalized = list(penalized)
+
+    # -- computation ---------------------------------------------------------
+    def forward(self, X, training=False, mask=None):
+        raise NotImplementedError
+
+    def backward(self, dY):
+        raise NotImplementedError
+
+    def compute_mask(self, mask):
+        return mask
+
+    def rng_for_training(self, rng):
+        """Give stochastic layers (dropout, noise) the training generator."""
+        self._rng = rng
+
+
+class Sequential(Layer):
+    """A stack of layers applied one after the other.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        The layers, in order. They are used as given (not copied).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn.nn import Sequential, Dense, Activation
+    >>> net = Sequential([Dense(4), Activation("relu"), Dense(1)])
+    >>> net.build((3,), np.random.default_rng(0))
+    (1,)
+    >>> net.forward(np.ones((2, 3))).shape
+    (2, 1)
+    """
+
+    def __init__(self, layers=()):
+        self.layers = list(layers)
+
+    def build(self, input_shape, rng, dtype=np.float64):
+        self.input_shape = tuple(input_shape)
+        self.dtype = np.dtype(dtype)
+        shape = self.input_shape
+        for i, layer in enumerate(self.layers):
+            if i == 0:
+                layer.input_grad = self.input_grad
+            shape = layer.build(shape, rng, dtype)
+        self.output_shape = tuple(shape)
+        self.built = True
+        return self.output_shape
+
+    @property
+    def params(self):
+        return [p for layer in self.layers for p in layer.params]
+
+    @property
+    def grads(self):
+        return [g for layer in self.layers for g in layer.grads]
+
+    @property
+    def penalized(self):
+        return [f for layer in self.layers for f in layer.penalized]
+
+    @property
+    def param_names(self):
+        return [
+            f"{i}.{name}"
+            for i, layer in enumerate(self.layers)
+            for name in layer.param_names
+        ]
+
+    def forward(self, X, training=False, mask=None):
+        for layer in self.layers:
+            X = layer.forward(X, training=training, mask=mask)
+            mask = layer.compute_mask(mask)
+        self._out_mask = mask
+        return X
+
+    def compute_mask(self, mask):
+        return self._out_mask
+
+    def backward(self, dY):
+        for layer in reversed(self.layers):
+            dY = layer.backward(dY)
+        return dY
+
+    def rng_for_training(self, rng):
+        for layer in self.layers:
+            layer.rng_for_training(rng)
+
+    def __repr__(self):
+        inner = ",\n    ".join(repr(layer) for layer in self.layers)
+        return f"Sequential([\n    {inner},\n])" if self.layers else "Sequential([])"

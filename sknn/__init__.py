@@ -1,3 +1,7 @@
 """sknn: neural networks in NumPy, served as scikit-learn estimators."""
 
+from .estimators import MLPClassifier, MLPRegressor
+
 __version__ = "0.1.0"
+
+__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]

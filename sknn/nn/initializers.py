@@ -8,6 +8,7 @@ import numpy as np
 __all__ = [
     "glorot_uniform",
     "sklearn_glorot",
+    "sklearn_glorot_logistic",
     "glorot_normal",
     "he_uniform",
     "he_normal",
@@ -29,6 +30,11 @@ def sklearn_glorot(shape, fan_in, fan_out, rng, dtype=np.float64, factor=6.0):
     ``factor`` is 2 for logistic hidden units, 6 otherwise, as in scikit-learn.
     """
     return glorot_uniform(shape, fan_in, fan_out, rng, dtype, factor)
+
+
+def sklearn_glorot_logistic(shape, fan_in, fan_out, rng, dtype=np.float64):
+    """scikit-learn's scheme for logistic hidden units (factor 2)."""
+    return glorot_uniform(shape, fan_in, fan_out, rng, dtype, 2.0)
 
 
 def glorot_normal(shape, fan_in, fan_out, rng, dtype=np.float64):
@@ -71,6 +77,7 @@ def zeros(shape, fan_in, fan_out, rng, dtype=np.float64):
 _INITIALIZERS = {
     "glorot_uniform": glorot_uniform,
     "sklearn": sklearn_glorot,
+    "sklearn_logistic": sklearn_glorot_logistic,
     "glorot_normal": glorot_normal,
     "he_uniform": he_uniform,
     "he_normal": he_normal,

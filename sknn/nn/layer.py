@@ -12,12 +12,14 @@ The contract every layer follows
 * ``forward(X, training=False, mask=None)`` returns the output and keeps what
   ``backward`` needs. ``mask`` is a boolean ``(n_samples, n_steps)`` array for
   sequence data or None; layers that do not use it ignore it.
-* ``backward(dY)`` returns the gradient with respect to the last forward input and
+* ``backward(dY)`` may overwrite ``dY``; it returns the gradient with respect to the last forward input and
   writes the parameter gradients into ``grads`` (in place where possible). When
   ``input_grad`` is False (the first layer of a network) it may skip computing
   ``dX`` and return None.
 * ``compute_mask(mask)`` returns the mask of the layer's output, called after
   ``forward``. The default passes the mask through.
+* ``buffers()`` returns the non-trained state arrays by name (batch-norm running
+  statistics), updated in place, so they can be saved and restored with the weights.
 * ``penalized`` is a list of booleans parallel to ``params``: which parameters the
   L2 penalty ``alpha`` applies to (weights yes, biases and norm scales no).
 """
@@ -125,6 +127,10 @@ class Layer:
     def compute_mask(self, mask):
         return mask
 
+    def buffers(self):
+        """Non-trained state arrays by name (e.g. batch-norm running statistics)."""
+        return {}
+
     def rng_for_training(self, rng):
         """Give stochastic layers (dropout, noise) the training generator."""
         self._rng = rng
@@ -198,6 +204,13 @@ class Sequential(Layer):
         for layer in reversed(self.layers):
             dY = layer.backward(dY)
         return dY
+
+    def buffers(self):
+        return {
+            f"{i}.{name}": arr
+            for i, layer in enumerate(self.layers)
+            for name, arr in layer.buffers().items()
+        }
 
     def rng_for_training(self, rng):
         for layer in self.layers:

@@ -1,0 +1,186 @@
+"""Activations as parameter-free layers, looked up by name through :func:`get`.
+
+Each activation is a pair of plain functions: ``forward(X) -> Y`` and
+``backward(dY, X, Y) -> dX`` (allowed to overwrite ``dY``). The
+:class:`Activation` layer wraps one pair.
+"""
+
+import numpy as np
+from scipy.special import erf, expit
+
+from .layer import Layer
+
+__all__ = ["Activation", "get", "ACTIVATIONS"]
+
+_SQRT_2 = np.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+
+
+def _identity(X):
+    return X
+
+
+def _identity_grad(dY, X, Y):
+    return dY
+
+
+def _logistic(X):
+    return expit(X)
+
+
+def _logistic_grad(dY, X, Y):
+    dY *= Y
+    dY *= 1 - Y
+    return dY
+
+
+def _tanh(X):
+    return np.tanh(X)
+
+
+def _tanh_grad(dY, X, Y):
+    dY *= 1 - Y * Y
+    return dY
+
+
+def _relu(X):
+    return np.maximum(X, 0)
+
+
+def _relu_grad(dY, X, Y):
+    dY[Y <= 0] = 0
+    return dY
+
+
+def _softmax(X):
+    Z = X - X.max(axis=-1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=-1, keepdims=True)
+    return Z
+
+
+def _softmax_grad(dY, X, Y):
+    # Jacobian-vector product: Y * (dY - <dY, Y>)
+    dot = np.sum(dY * Y, axis=-1, keepdims=True)
+    dY -= dot
+    dY *= Y
+    return dY
+
+
+def _gelu(X):
+    # exact GELU: x * Phi(x)
+    return 0.5 * X * (1.0 + erf(X / _SQRT_2))
+
+
+def _gelu_grad(dY, X, Y):
+    cdf = 0.5 * (1.0 + erf(X / _SQRT_2))
+    pdf = np.exp(-0.5 * X * X) * _INV_SQRT_2PI
+    dY *= cdf + X * pdf
+    return dY
+
+
+def _make_leaky_relu(alpha):
+    def forward(X):
+        return np.where(X > 0, X, alpha * X).astype(X.dtype, copy=False)
+
+    def backward(dY, X, Y):
+        dY[X <= 0] *= alpha
+        return dY
+
+    return forward, backward
+
+
+def _make_elu(alpha):
+    def forward(X):
+        neg = alpha * np.expm1(np.minimum(X, 0))
+        return np.where(X > 0, X, neg).astype(X.dtype, copy=False)
+
+    def backward(dY, X, Y):
+        neg = X <= 0
+        dY[neg] *= Y[neg] + alpha
+        return dY
+
+    return forward, backward
+
+
+ACTIVATIONS = {
+    "identity": (_identity, _identity_grad),
+    "logistic": (_logistic, _logistic_grad),
+    "sigmoid": (_logistic, _logistic_grad),
+    "tanh": (_tanh, _tanh_grad),
+    "relu": (_relu, _relu_grad),
+    "softmax": (_softmax, _softmax_grad),
+    "gelu": (_gelu, _gelu_grad),
+    "leaky_relu": None,  # parametrised: built from Activation.alpha
+    "elu": None,
+}
+
+
+class Activation(Layer):
+    """An element-wise (or, for softmax, row-wise) activation function.
+
+    Parameters
+    ----------
+    name : str
+        One of "identity", "logistic" (alias "sigmoid"), "tanh", "relu",
+        "leaky_relu", "elu", "gelu", "softmax" (over the last axis).
+    alpha : float or None
+        Negative slope of "leaky_relu" (default 0.01) or scale of "elu"
+        (default 1.0). Ignored by the others.
+
+    Shape
+    -----
+    Input: any. Output: same as the input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn.nn import Activation
+    >>> Activation("relu").forward(np.array([[-1.0, 2.0]]))
+    array([[0., 2.]])
+    """
+
+    def __init__(self, name="relu", alpha=None):
+        self.name = name
+        self.alpha = alpha
+
+    def _functions(self):
+        if self.name not in ACTIVATIONS:
+            raise ValueError(
+                f"Unknown activation {self.name!r}; expected one of "
+                f"{sorted(ACTIVATIONS)}"
+            )
+        if self.name == "leaky_relu":
+            return _make_leaky_relu(0.01 if self.alpha is None else self.alpha)
+        if self.name == "elu":
+            return _make_elu(1.0 if self.alpha is None else self.alpha)
+        return ACTIVATIONS[self.name]
+
+    def build(self, input_shape, rng, dtype=np.float64):
+        self._fwd, self._bwd = self._functions()
+        return super().build(input_shape, rng, dtype)
+
+    def forward(self, X, training=False, mask=None):
+        if not hasattr(self, "_fwd"):
+            self._fwd, self._bwd = self._functions()
+        Y = self._fwd(X)
+        self._cache_X, self._cache_Y = X, Y
+        return Y
+
+    def backward(self, dY):
+        return self._bwd(dY, self._cache_X, self._cache_Y)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_fwd", None)  # closures do not pickle; rebuilt lazily
+        state.pop("_bwd", None)
+        return state
+
+
+def get(name):
+    """Return an :class:`Activation` layer for ``name`` (a layer passes through)."""
+    if isinstance(name, Layer):
+        return name
+    layer = Activation(name)
+    layer._functions()  # validates the name now
+    return layer

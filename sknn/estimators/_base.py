@@ -322,11 +322,14 @@ class NetworkClassifierMixin(ClassifierMixin):
         return np.asarray(Y, dtype=np.float64)
 
     def _proba_from_raw(self, raw):
-        p = self._loss_fn.link(raw)
-        if p.shape[1] == 1:
-            p = p.ravel()
-            return np.column_stack([1 - p, p])
-        return p
+        if raw.shape[1] == 1:
+            r = raw.ravel()
+            # expit(-r), not 1 - expit(r): no cancellation to exactly 0
+            p = np.column_stack([self._loss_fn.link(-r), self._loss_fn.link(r)])
+        else:
+            p = self._loss_fn.link(raw)
+        # never exactly 0, so log(predict_proba) stays finite like predict_log_proba
+        return np.maximum(p, np.finfo(p.dtype).tiny, out=p)
 
     def _labels_from_raw(self, raw):
         if isinstance(self._loss_fn, _losses.LogLoss):

@@ -5,6 +5,8 @@ Each activation is a pair of plain functions: ``forward(X) -> Y`` and
 :class:`Activation` layer wraps one pair.
 """
 
+import math
+
 import numpy as np
 from scipy.special import erf, expit
 
@@ -12,8 +14,8 @@ from .layer import Layer
 
 __all__ = ["Activation", "get", "ACTIVATIONS"]
 
-_SQRT_2 = np.sqrt(2.0)
-_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+_SQRT_2 = math.sqrt(2.0)  # python floats keep float32 arrays float32
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def _identity(X):

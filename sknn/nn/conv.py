@@ -199,8 +199,15 @@ class _Conv(Layer):
             pen.append(False)
         self._set_params(names, arrays, pen)
         self._cache_pad = [None, None]
-        self._cache_cols = None
+        self._cache_buffers = {}
         return self.output_shape
+
+    def _buffer(self, key, shape, dtype):
+        """A reusable scratch array (kept across calls, dropped from pickles)."""
+        buf = self._cache_buffers.get(key)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = self._cache_buffers[key] = np.empty(shape, dtype=dtype)
+        return buf
 
     def forward(self, X, training=False, mask=None):
         g = self._grid_
@@ -209,13 +216,22 @@ class _Conv(Layer):
         Xp = g.pad(X, self._cache_pad)
         rows = n * g.out_hw[0] * g.out_hw[1]
         depth = g.kernel[0] * g.kernel[1] * c
-        cols = self._cache_cols
-        if cols is None or cols.shape != (rows, depth) or cols.dtype != X.dtype:
-            cols = np.empty((rows, depth), dtype=X.dtype)
-            self._cache_cols = cols
-        # im2col: one strided copy into a contiguous (rows, kh*kw*c) matrix
-        np.copyto(cols.reshape((n,) + g.out_hw + g.kernel + (c,)), g.windows(Xp))
-        Y = cols @ self.params[0].reshape(depth, -1)
+        kernel = self.params[0].reshape(depth, -1)
+        windows = g.windows(Xp)  # (n, oh, ow, kh, kw, c) view
+        # im2col, one strided copy into a contiguous matrix. With a single input
+        # channel, the (depth, rows) layout copies whole image rows at a time
+        # (about 7x faster); with several channels, (rows, depth) keeps the
+        # channel runs contiguous. BLAS takes either orientation without a copy.
+        self._cache_depth_major = c == 1
+        if c == 1:
+            cols = self._buffer("cols", (depth, rows), X.dtype)
+            np.copyto(cols.reshape(g.kernel + (n,) + g.out_hw),
+                      windows[..., 0].transpose(3, 4, 0, 1, 2))
+            Y = cols.T @ kernel
+        else:
+            cols = self._buffer("cols", (rows, depth), X.dtype)
+            np.copyto(cols.reshape((n,) + g.out_hw + g.kernel + (c,)), windows)
+            Y = cols @ kernel
         if self.use_bias:
             Y += self.params[1]
         self._cache_n = n
@@ -224,23 +240,32 @@ class _Conv(Layer):
     def backward(self, dY):
         g = self._grid_
         n, f = self._cache_n, int(self.filters)
-        cols = self._cache_cols
-        depth = cols.shape[1]
+        cols = self._cache_buffers["cols"]
         dY2 = np.ascontiguousarray(dY, dtype=self.dtype).reshape(-1, f)
-        kernel = self.params[0].reshape(depth, f)
-        np.matmul(cols.T, dY2, out=self.grads[0].reshape(depth, f))
+        rows = dY2.shape[0]
+        dkernel = self.grads[0].reshape(-1, f)
+        np.matmul(cols if self._cache_depth_major else cols.T, dY2, out=dkernel)
         if self.use_bias:
-            np.sum(dY2, axis=0, out=self.grads[1])
+            # a BLAS matrix-vector product sums columns ~4x faster than sum(axis=0)
+            ones = self._cache_buffers.get("ones")
+            if ones is None or ones.shape != (rows,) or ones.dtype != dY2.dtype:
+                ones = self._cache_buffers["ones"] = np.ones(rows, dtype=dY2.dtype)
+            np.matmul(ones, dY2, out=self.grads[1])
         if not self.input_grad:
             return None
-        dcols = (dY2 @ kernel.T).reshape((n,) + g.out_hw + (g.kernel[0] * g.kernel[1], -1))
-        c = dcols.shape[-1]
+        kk = g.kernel[0] * g.kernel[1]
+        c = self.input_shape[-1]
+        # Offset-major gradient columns, (kh*kw, rows, c): each offset's block
+        # is contiguous, which makes the col2im slice-adds ~2x faster than
+        # reading a strided (rows, kh*kw, c) matrix.
+        kernel_t = self.params[0].reshape(kk, c, f).transpose(0, 2, 1)
+        dcols = self._buffer("dcols", (kk, rows, c), dY2.dtype)
+        np.matmul(dY2, kernel_t, out=dcols)
+        dcols = dcols.reshape((kk, n) + g.out_hw + (c,))
         dXp = np.zeros((n,) + g.padded_hw + (c,), dtype=self.dtype)
-        # col2im: one strided slice-add per kernel offset
         for k, (si, sj) in g.offsets():
-            dXp[:, si, sj] += dcols[:, :, :, k]
-        dX = g.unpad(dXp)
-        return _from_2d(dX, self.rank)
+            dXp[:, si, sj] += dcols[k]
+        return _from_2d(g.unpad(dXp), self.rank)
 
     def compute_mask(self, mask):
         if self.rank != 1:
@@ -400,19 +425,14 @@ class _Pool(Layer):
                 Y *= self._inv_count.astype(X.dtype)
             return _from_2d(Y, self.rank)
         Xp = g.pad(X, self._cache_pad, -np.inf)
-        # Running max over kernel offsets, remembering which offset won (first
-        # maximum on ties), so backward routes each gradient to one input.
+        # Running max over kernel offsets: one strided ufunc call per offset.
         it = g.offsets()
         _, (si, sj) = next(it)
-        Y = Xp[:, si, sj].copy()
-        arg = np.zeros(Y.shape, dtype=np.uint16 if g.kernel[0] * g.kernel[1] > 255 else np.uint8)
-        better = np.empty(Y.shape, dtype=bool)
-        for k, (si, sj) in it:
-            v = Xp[:, si, sj]
-            np.greater(v, Y, out=better)
-            np.copyto(Y, v, where=better)
-            np.copyto(arg, k, where=better)
-        self._cache_arg = arg
+        _, (si2, sj2) = next(it, (None, (si, sj)))
+        Y = np.maximum(Xp[:, si, sj], Xp[:, si2, sj2])
+        for _, (si, sj) in it:
+            np.maximum(Y, Xp[:, si, sj], out=Y)
+        self._cache_X, self._cache_Y = Xp, Y
         return _from_2d(Y, self.rank)
 
     def backward(self, dY):
@@ -432,15 +452,18 @@ class _Pool(Layer):
             for _, (si, sj) in g.offsets():
                 dXp[:, si, sj] += dY
         else:
-            arg = self._cache_arg
-            hit = np.empty(arg.shape, dtype=bool)
-            if self._overlap:
-                for k, (si, sj) in g.offsets():
-                    np.equal(arg, k, out=hit)
-                    dXp[:, si, sj] += np.where(hit, dY, 0)
-            else:  # windows are disjoint: assign, no accumulation needed
-                for k, (si, sj) in g.offsets():
-                    np.equal(arg, k, out=hit)
+            # Recompute which offset holds each window's maximum; ``free``
+            # marks windows not yet routed, so ties go to the first maximum only.
+            Xp, Y = self._cache_X, self._cache_Y
+            hit = np.empty(Y.shape, dtype=bool)
+            free = np.ones(Y.shape, dtype=bool)
+            for _, (si, sj) in g.offsets():
+                np.equal(Xp[:, si, sj], Y, out=hit)
+                hit &= free
+                free ^= hit
+                if self._overlap:
+                    dXp[:, si, sj] += dY * hit
+                else:  # disjoint windows: assign, no accumulation needed
                     np.multiply(dY, hit, out=dXp[:, si, sj])
         return _from_2d(g.unpad(dXp), self.rank)
 

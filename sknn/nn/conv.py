@@ -146,8 +146,21 @@ def _from_2d(Y, rank):
     return Y[:, 0] if rank == 1 else Y
 
 
+class _ScratchMixin:
+    """Scratch buffers live in ``_cache*`` attributes, which pickles drop
+    (see :meth:`Layer.__getstate__`); recreate them empty on unpickling."""
+
+    def _reset_scratch(self):
+        self._cache_pad = [None, None]
+        self._cache_buffers = {}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._reset_scratch()
+
+
 # -- convolution ---------------------------------------------------------------
-class _Conv(Layer):
+class _Conv(_ScratchMixin, Layer):
     rank = 2
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid",
@@ -198,8 +211,7 @@ class _Conv(Layer):
             arrays.append(np.zeros(f, dtype=self.dtype))
             pen.append(False)
         self._set_params(names, arrays, pen)
-        self._cache_pad = [None, None]
-        self._cache_buffers = {}
+        self._reset_scratch()
         return self.output_shape
 
     def _buffer(self, key, shape, dtype):
@@ -357,7 +369,7 @@ Conv2D.__doc__ = _CONV_DOC.format(
 
 
 # -- local pooling -------------------------------------------------------------
-class _Pool(Layer):
+class _Pool(_ScratchMixin, Layer):
     rank = 2
     kind = "max"
 
@@ -388,8 +400,8 @@ class _Pool(Layer):
     def build(self, input_shape, rng, dtype=np.float64):
         super().build(input_shape, rng, dtype)
         g = self._grid_ = self._grid(self.input_shape)
-        self._cache_pad = [None, None]
         # Windows tile the input exactly: a reshape replaces the strided slicing.
+        self._reset_scratch()
         self._tiled = not g.padded and g.strides == g.kernel
         self._overlap = any(s < k for s, k in zip(g.strides, g.kernel))
         if self.kind == "avg":

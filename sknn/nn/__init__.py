@@ -2,6 +2,16 @@
 
 from . import activations, initializers, losses, optimizers, schedules
 from .activations import Activation
+from .conv import (
+    AvgPool1D,
+    AvgPool2D,
+    Conv1D,
+    Conv2D,
+    GlobalAvgPool,
+    GlobalMaxPool,
+    MaxPool1D,
+    MaxPool2D,
+)
 from .dense import BatchNorm, Dense, Dropout, Flatten, Reshape
 from .layer import Layer, Sequential
 
@@ -14,6 +24,14 @@ __all__ = [
     "BatchNorm",
     "Flatten",
     "Reshape",
+    "Conv1D",
+    "Conv2D",
+    "MaxPool1D",
+    "MaxPool2D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "GlobalAvgPool",
+    "GlobalMaxPool",
     "activations",
     "initializers",
     "losses",

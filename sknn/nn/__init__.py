@@ -13,7 +13,9 @@ from .conv import (
     MaxPool2D,
 )
 from .dense import BatchNorm, Dense, Dropout, Flatten, Reshape
+from .embedding import Embedding
 from .layer import Layer, Sequential
+from .recurrent import GRU, LSTM, Bidirectional, Recurrent, SimpleRNN
 
 __all__ = [
     "Layer",
@@ -32,6 +34,12 @@ __all__ = [
     "AvgPool2D",
     "GlobalAvgPool",
     "GlobalMaxPool",
+    "SimpleRNN",
+    "LSTM",
+    "GRU",
+    "Recurrent",
+    "Bidirectional",
+    "Embedding",
     "activations",
     "initializers",
     "losses",

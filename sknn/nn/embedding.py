@@ -1,0 +1,132 @@
+"""Embedding: a lookup table from integer indices to dense vectors."""
+
+import numpy as np
+
+from . import initializers
+from .layer import Layer
+
+__all__ = ["Embedding"]
+
+
+def _uniform(shape, fan_in, fan_out, rng, dtype=np.float64):
+    return rng.uniform(-0.05, 0.05, shape).astype(dtype, copy=False)
+
+
+def _normal(shape, fan_in, fan_out, rng, dtype=np.float64):
+    return (rng.standard_normal(shape) * 0.05).astype(dtype, copy=False)
+
+
+_EMBEDDING_INITIALIZERS = {"uniform": _uniform, "normal": _normal}
+
+
+class Embedding(Layer):
+    """Map integer indices to learned dense vectors.
+
+    Parameters
+    ----------
+    input_dim : int
+        Vocabulary size: indices must lie in ``[0, input_dim)``.
+    output_dim : int
+        Size of each embedding vector.
+    mask_zero : bool, default=False
+        Treat index 0 as padding: :meth:`compute_mask` then returns ``X != 0``
+        so that downstream recurrent layers skip those steps. Row 0 of the table
+        is still an ordinary (trainable) row.
+    embeddings_initializer : {"uniform", "normal"} or str or callable, default="uniform"
+        ``"uniform"``: U(-0.05, 0.05); ``"normal"``: N(0, 0.05^2); other names
+        are looked up in :mod:`sknn.nn.initializers`.
+
+    Shape
+    -----
+    - Input: integer array ``(n_samples, n_steps)`` (any shape works; float
+      arrays holding whole numbers are cast).
+    - Output: ``(n_samples, n_steps, output_dim)``.
+
+    Attributes
+    ----------
+    params : list of ndarray
+        ``embeddings`` of shape ``(input_dim, output_dim)`` (L2-penalized).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn.nn import Embedding
+    >>> layer = Embedding(10, 3, mask_zero=True)
+    >>> layer.build((4,), np.random.default_rng(0))
+    (4, 3)
+    >>> X = np.array([[1, 5, 0, 0], [2, 2, 9, 0]])
+    >>> layer.forward(X).shape
+    (2, 4, 3)
+    >>> layer.compute_mask(None)
+    array([[ True,  True, False, False],
+           [ True,  True,  True, False]])
+    """
+
+    input_grad = False  # no gradient flows to integer inputs
+
+    def __init__(self, input_dim, output_dim, mask_zero=False, embeddings_initializer="uniform"):
+        self.input_dim = input_dim
+        self.output_dim = output_dim
+        self.mask_zero = mask_zero
+        self.embeddings_initializer = embeddings_initializer
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (int(self.output_dim),)
+
+    def build(self, input_shape, rng, dtype=np.float64):
+        super().build(input_shape, rng, dtype)
+        init = self.embeddings_initializer
+        if isinstance(init, str) and init in _EMBEDDING_INITIALIZERS:
+            init = _EMBEDDING_INITIALIZERS[init]
+        else:
+            init = initializers.get(init)
+        V, D = int(self.input_dim), int(self.output_dim)
+        W = np.ascontiguousarray(init((V, D), V, D, rng, self.dtype))
+        self._set_params(["embeddings"], [W], [True])
+        return self.output_shape
+
+    def _indices(self, X):
+        X = np.asarray(X)
+        if X.dtype.kind in "iu":
+            idx = X.astype(np.intp, copy=False)
+        elif X.dtype.kind in "fb":
+            idx = X.astype(np.intp)
+            if X.dtype.kind == "f" and not np.array_equal(idx, X):
+                raise ValueError("Embedding input must hold integers; got non-integral values")
+        else:
+            raise ValueError(f"Embedding input must be integer, got dtype {X.dtype}")
+        if idx.size:
+            lo, hi = idx.min(), idx.max()
+            if lo < 0 or hi >= self.input_dim:
+                bad = lo if lo < 0 else hi
+                raise ValueError(
+                    f"Embedding index {bad} is out of range for input_dim={self.input_dim} "
+                    f"(valid indices are 0 .. {self.input_dim - 1})"
+                )
+        return idx
+
+    def forward(self, X, training=False, mask=None):
+        idx = self._indices(X)
+        self._cache_idx = idx
+        out_mask = mask
+        if self.mask_zero:
+            out_mask = idx != 0 if mask is None else (np.asarray(mask, dtype=bool) & (idx != 0))
+        self._out_mask = out_mask
+        return np.take(self.params[0], idx, axis=0)
+
+    def compute_mask(self, mask):
+        return self._out_mask
+
+    def backward(self, dY):
+        # Sort-based scatter-add: rows of dY grouped by index, summed with reduceat
+        # (much faster than np.add.at for large batches).
+        flat = self._cache_idx.reshape(-1)
+        grad = self.grads[0]
+        grad.fill(0)
+        if flat.size:
+            dY = np.asarray(dY, dtype=grad.dtype).reshape(flat.size, -1)
+            order = np.argsort(flat, kind="stable")
+            sorted_idx = flat[order]
+            starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
+            grad[sorted_idx[starts]] = np.add.reduceat(dY[order], starts, axis=0)
+        return None

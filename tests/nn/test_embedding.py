@@ -1,0 +1,107 @@
+import numpy as np
+import pytest
+
+from sknn.nn import LSTM, Embedding, Sequential
+from sknn.utils.gradcheck import check_layer_gradients
+
+
+def _idx(seed=0, shape=(4, 6), high=7):
+    return np.random.default_rng(seed).integers(0, high, size=shape)
+
+
+def test_forward_is_lookup():
+    layer = Embedding(7, 3)
+    assert layer.build((6,), np.random.default_rng(0)) == (6, 3)
+    X = _idx()
+    Y = layer.forward(X)
+    assert Y.shape == (4, 6, 3)
+    np.testing.assert_array_equal(Y, layer.params[0][X])
+    assert layer.param_names == ["embeddings"] and layer.penalized == [True]
+
+
+def test_gradient_against_numeric():
+    X = _idx(1)
+    X[0, :3] = 2  # repeated indices must accumulate
+    errors = check_layer_gradients(Embedding(7, 3), X, check_input=False)
+    assert errors["embeddings"] < 1e-6
+
+
+def test_gradient_matches_add_at_and_unused_rows_are_zero():
+    layer = Embedding(50, 4)
+    layer.build((30,), np.random.default_rng(0))
+    X = _idx(2, (8, 30), high=40)
+    layer.forward(X)
+    dY = np.random.default_rng(3).standard_normal((8, 30, 4))
+    assert layer.backward(dY) is None
+    expected = np.zeros((50, 4))
+    np.add.at(expected, X.ravel(), dY.reshape(-1, 4))
+    np.testing.assert_allclose(layer.grads[0], expected, atol=1e-12)
+    assert not layer.grads[0][40:].any()
+    layer.backward(dY)  # gradients are overwritten, not accumulated across calls
+    np.testing.assert_allclose(layer.grads[0], expected, atol=1e-12)
+
+
+def test_mask_zero():
+    layer = Embedding(5, 2, mask_zero=True)
+    layer.build((4,), np.random.default_rng(0))
+    X = np.array([[3, 1, 0, 0], [4, 4, 4, 0]])
+    layer.forward(X)
+    np.testing.assert_array_equal(layer.compute_mask(None), X != 0)
+    plain = Embedding(5, 2)
+    plain.build((4,), np.random.default_rng(0))
+    plain.forward(X)
+    assert plain.compute_mask(None) is None
+
+
+def test_mask_zero_feeds_recurrent_layer():
+    net = Sequential([Embedding(6, 3, mask_zero=True), LSTM(4)])
+    net.build((5,), np.random.default_rng(0))
+    padded = np.array([[2, 5, 1, 0, 0]])
+    short = np.array([[2, 5, 1]])
+    np.testing.assert_allclose(net.forward(padded), net.forward(short), atol=1e-12)
+
+
+def test_float_input_holding_integers_is_cast():
+    layer = Embedding(7, 3)
+    layer.build((6,), np.random.default_rng(0))
+    X = _idx()
+    np.testing.assert_array_equal(layer.forward(X.astype(np.float64)), layer.forward(X))
+    with pytest.raises(ValueError, match="integ"):
+        layer.forward(X + 0.5)
+
+
+@pytest.mark.parametrize("bad", [7, 12, -1])
+def test_out_of_range_raises(bad):
+    layer = Embedding(7, 3)
+    layer.build((6,), np.random.default_rng(0))
+    X = _idx()
+    X[1, 2] = bad
+    with pytest.raises(ValueError, match=rf"{bad}.*input_dim=7"):
+        layer.forward(X)
+
+
+@pytest.mark.parametrize("init", ["uniform", "normal"])
+def test_initializers_and_float32(init):
+    layer = Embedding(1000, 8, embeddings_initializer=init)
+    layer.build((3,), np.random.default_rng(0), np.float32)
+    W = layer.params[0]
+    assert W.dtype == np.float32 and W.shape == (1000, 8)
+    if init == "uniform":
+        assert np.abs(W).max() <= 0.05
+    else:
+        assert 0.04 < W.std() < 0.06
+    Y = layer.forward(_idx(shape=(2, 3)))
+    assert Y.dtype == np.float32
+    layer.backward(np.ones_like(Y))
+    assert layer.grads[0].dtype == np.float32
+
+
+def test_config_and_repr():
+    layer = Embedding(10, 4, mask_zero=True)
+    assert layer.get_config() == {
+        "input_dim": 10,
+        "output_dim": 4,
+        "mask_zero": True,
+        "embeddings_initializer": "uniform",
+    }
+    assert repr(layer) == "Embedding(input_dim=10, output_dim=4, mask_zero=True)"

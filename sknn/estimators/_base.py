@@ -382,11 +382,14 @@ class NetworkClassifierMixin(ClassifierMixin):
         raw = self._raw_output(X)
         if isinstance(self._loss_fn, _losses.LogLoss):
             shifted = raw - raw.max(axis=1, keepdims=True)
-            return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        if raw.shape[1] == 1:
+            log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        elif raw.shape[1] == 1:
             r = raw.ravel()
-            return np.column_stack([-np.logaddexp(0, r), -np.logaddexp(0, -r)])
-        return -np.logaddexp(0, -raw)
+            log_p = np.column_stack([-np.logaddexp(0, r), -np.logaddexp(0, -r)])
+        else:
+            log_p = -np.logaddexp(0, -raw)
+        # the floor predict_proba uses, so log(predict_proba) == predict_log_proba
+        return np.maximum(log_p, np.log(np.finfo(log_p.dtype).tiny), out=log_p)
 
     @available_if(lambda est: est._check_solver())
     def partial_fit(self, X, y, sample_weight=None, classes=None):

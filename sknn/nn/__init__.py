@@ -4,6 +4,9 @@ from . import activations, initializers, losses, optimizers, schedules
 from .activations import Activation
 from .dense import BatchNorm, Dense, Dropout, Flatten, Reshape
 from .layer import Layer, Sequential
+from .activity import ActivityL1
+from .noise import GaussianNoise, MaskingNoise
+from .tied import TiedDense
 
 __all__ = [
     "Layer",
@@ -14,6 +17,10 @@ __all__ = [
     "BatchNorm",
     "Flatten",
     "Reshape",
+    "TiedDense",
+    "GaussianNoise",
+    "MaskingNoise",
+    "ActivityL1",
     "activations",
     "initializers",
     "losses",

@@ -38,13 +38,13 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_
 # Classification on 16 learned features
 # --------------------------------------
 autoencoder = AutoencoderTransformer(
-    hidden_layer_sizes=(128, N_COMPONENTS),
+    hidden_layer_sizes=(64, N_COMPONENTS),
     activation=["relu", "identity"],  # a linear code, as PCA's
     out_activation="logistic",  # pixels scaled to [0, 1]: binary cross-entropy
     noise="masking",
     noise_level=0.1,
-    max_iter=150,
-    learning_rate_init=0.003,
+    max_iter=100,
+    learning_rate_init=0.005,
     random_state=0,
 )
 models = {

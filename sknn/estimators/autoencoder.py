@@ -112,6 +112,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     sparsity : float, default=0.0
         Strength of an L1 penalty on the code, ``sparsity * mean_i |code_i|_1``
         added to the loss (see :class:`sknn.nn.ActivityL1`; not sample-weighted).
+        The penalty sums over code units while the reconstruction loss averages
+        over features, so useful values are small (about 1e-4 to 1e-3).
 
     layers : list of sknn.nn layers or None, default=None
         Custom encoder (e.g. ``Reshape``, ``Conv2D``, pooling, ``Dense``); its

@@ -145,6 +145,8 @@ class Trainer:
         self.penalized = net.penalized
         self._weights = [p for p, f in zip(self.params, self.penalized) if f]
         self._tracked = self.params + list(net.buffers().values())
+        # layers adding their own term to the loss (activity penalties) report it via penalty()
+        self._penalty_layers = [l for l in getattr(net, "layers", ()) if callable(getattr(l, "penalty", None))]
 
     # -- one step --------------------------------------------------------------
     def _penalty(self, sw_sum):
@@ -165,6 +167,8 @@ class Trainer:
         raw = self.net.forward(X, training=training, mask=mask)
         value, dY = self.loss(y, raw, sample_weight)
         self.net.backward(dY)
+        for layer in self._penalty_layers:
+            value += layer.penalty()
         sw_sum = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
         alpha = self.config.alpha
         if alpha and self.config.solver != "adamw":

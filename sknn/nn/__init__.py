@@ -16,6 +16,9 @@ from .dense import BatchNorm, Dense, Dropout, Flatten, Reshape
 from .embedding import Embedding
 from .layer import Layer, Sequential
 from .recurrent import GRU, LSTM, Bidirectional, Recurrent, SimpleRNN
+from .activity import ActivityL1
+from .noise import GaussianNoise, MaskingNoise
+from .tied import TiedDense
 
 __all__ = [
     "Layer",
@@ -40,6 +43,10 @@ __all__ = [
     "Recurrent",
     "Bidirectional",
     "Embedding",
+    "TiedDense",
+    "GaussianNoise",
+    "MaskingNoise",
+    "ActivityL1",
     "activations",
     "initializers",
     "losses",

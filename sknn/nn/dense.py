@@ -108,6 +108,11 @@ class Dense(Layer):
             np.matmul(X.T, dY2, out=self.grads[0])
         if self.use_bias:
             np.sum(dY2, axis=0, out=self.grads[1])
+        # a TiedDense reusing this kernel (see tied.py) ran its backward first
+        for tied in self.__dict__.get("_tied_users", ()):
+            g = tied.take_kernel_grad()
+            if g is not None:
+                self.grads[0] += g
         if not self.input_grad:
             return None
         dX = dY2 @ kernel.T

@@ -1,0 +1,541 @@
+"""AutoencoderTransformer: representation learning as a scikit-learn transformer."""
+
+import copy
+import numbers
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_array
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..nn import (
+    Activation,
+    ActivityL1,
+    BatchNorm,
+    Dense,
+    Dropout,
+    Flatten,
+    GaussianNoise,
+    Layer,
+    MaskingNoise,
+    Reshape,
+    Sequential,
+    TiedDense,
+)
+from ..nn import losses as _losses
+from ..training import predict_raw
+from ._base import BaseNetwork
+
+__all__ = ["AutoencoderTransformer"]
+
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu")
+OUT_ACTIVATIONS = ("identity", "logistic")
+NOISES = (None, "gaussian", "masking")
+
+
+def _view(layers, input_shape, output_shape, dtype):
+    """A built Sequential over already-built layers (shared, not copied)."""
+    seq = Sequential(layers)
+    seq.input_shape = tuple(input_shape)
+    seq.output_shape = tuple(output_shape)
+    seq.dtype = np.dtype(dtype)
+    seq.built = True
+    return seq
+
+
+def _layer_list(name, value):
+    if value is None:
+        return None
+    value = list(value) if isinstance(value, (list, tuple)) else None
+    if not value or not all(isinstance(layer, Layer) for layer in value):
+        raise ValueError(f"{name} must be None or a non-empty list of sknn.nn layers.")
+    return value
+
+
+class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetwork):
+    """Autoencoder as a transformer: ``transform`` gives the code.
+
+    The network is an encoder (``hidden_layer_sizes``, the last size is the
+    code) and a mirrored decoder, trained to reconstruct its input through the
+    same training loop and with the same training parameters as
+    :class:`~sknn.MLPRegressor`. ``transform`` returns the code,
+    ``inverse_transform`` decodes a code back to the input space and
+    ``score_samples`` is the negative reconstruction error (anomaly detection:
+    low scores are unusual samples).
+
+    Variants: tied weights (each decoder kernel is the transposed encoder
+    kernel), denoising (inputs corrupted during training only), dropout, batch
+    normalisation, an L1 sparsity penalty on the code, and any encoder /
+    decoder built from :mod:`sknn.nn` layers (``layers=``, ``decoder_layers=``),
+    e.g. convolutional.
+
+    Input must be dense: sparse matrices are rejected with a TypeError (the
+    reconstruction target would be dense anyway); call ``.toarray()`` first.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int, default=(64, 16)
+        Sizes of the encoder's Dense layers; the last is the code size. The
+        decoder mirrors them (``(64, 16)`` gives ``n_features -> 64 -> 16 ->
+        64 -> n_features``). Ignored when ``layers`` is given.
+
+    activation : str or list of str, default='relu'
+        Activation of the encoder layers ('identity', 'logistic', 'tanh',
+        'relu', 'leaky_relu', 'elu', 'gelu'), one or one per encoder layer; the
+        last one is the code's activation (use e.g. ``['relu', 'identity']`` for
+        a linear code). The decoder mirrors them.
+
+    out_activation : {'identity', 'logistic'}, default='identity'
+        Output activation of the decoder. 'identity' trains with the squared
+        error; 'logistic' with the binary cross-entropy and needs X in [0, 1]
+        (e.g. after :class:`~sklearn.preprocessing.MinMaxScaler`).
+
+    tied_weights : bool, default=False
+        Decoder Dense kernels are the transposed encoder kernels (one array,
+        shared; see :class:`sknn.nn.TiedDense`). Only with ``hidden_layer_sizes``.
+
+    noise : {None, 'gaussian', 'masking'}, default=None
+        Denoising autoencoder: corrupt the inputs during training only (the
+        target stays the clean input). 'gaussian' adds noise of standard
+        deviation ``noise_level``; 'masking' zeroes a fraction ``noise_level``.
+
+    noise_level : float, default=0.1
+        Standard deviation ('gaussian') or fraction in [0, 1) ('masking').
+
+    dropout : float, default=0.0
+        Dropout rate after each hidden encoder and decoder layer (not the code).
+
+    batch_norm : bool, default=False
+        Batch normalisation between each hidden Dense layer and its activation.
+
+    sparsity : float, default=0.0
+        Strength of an L1 penalty on the code, ``sparsity * mean_i |code_i|_1``
+        added to the loss (see :class:`sknn.nn.ActivityL1`; not sample-weighted).
+        The penalty sums over code units while the reconstruction loss averages
+        over features, so useful values are small (about 1e-4 to 1e-3).
+
+    layers : list of sknn.nn layers or None, default=None
+        Custom encoder (e.g. ``Reshape``, ``Conv2D``, pooling, ``Dense``); its
+        output, flattened, is the code. Deep-copied before use, never mutated.
+        Replaces ``hidden_layer_sizes``, ``activation``, ``dropout`` and
+        ``batch_norm``.
+
+    decoder_layers : list of sknn.nn layers or None, default=None
+        Custom decoder, from the code to raw outputs with ``n_features`` values
+        per sample (reshaped to ``(n_features,)``; ``out_activation`` is applied
+        by the loss). Deep-copied. Default: mirrored Dense layers, or a single
+        ``Dense(n_features)`` when ``layers`` is given.
+
+    solver : {'adam', 'sgd', 'lbfgs', 'adamw', 'rmsprop', 'adagrad'}, default='adam'
+    alpha : float, default=0.0001
+        L2 penalty on the weights (a tied kernel counts once).
+    batch_size : int or 'auto', default='auto'
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', 'step'} or Schedule, default='constant'
+    learning_rate_init : float, default=0.001
+    power_t : float, default=0.5
+    max_iter : int, default=200
+    shuffle : bool, default=True
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, shuffling, noise and dropout: the same seed gives
+        the same transform, bit for bit.
+    tol : float, default=1e-4
+    verbose : bool or int, default=False
+    warm_start : bool, default=False
+    momentum : float, default=0.9
+    nesterovs_momentum : bool, default=True
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the samples; the validation score is
+        the mean of ``score_samples`` (higher is better).
+    validation_fraction : float, default=0.1
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+    n_iter_no_change : int, default=10
+    max_fun : int, default=15000
+    clip_norm : float or None, default=None
+    callbacks : list of callable or None, default=None
+        The training parameters have the meaning they have in
+        :class:`~sknn.MLPRegressor`.
+
+    Attributes
+    ----------
+    n_components_ : int
+        Size of the code (number of output features of ``transform``).
+
+    network_ : sknn.nn.Sequential
+        The whole trained network (encoder then decoder, raw outputs).
+
+    encoder_ : sknn.nn.Sequential
+        The layers of ``network_`` up to the code (the same objects).
+
+    decoder_ : sknn.nn.Sequential
+        The layers after the code (raw outputs, before ``out_activation``).
+
+    out_activation_ : str
+        Output activation.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of str
+        Names of features seen during fit, when X has string column names.
+
+    loss_ : float
+        The loss at the end of training.
+
+    loss_curve_ : list of float
+        Mean training loss of each epoch (stochastic solvers).
+
+    best_loss_, validation_scores_, validation_loss_curve_, best_validation_score_, t_, n_iter_
+        As in :class:`~sknn.MLPRegressor`.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : The linear counterpart.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn import AutoencoderTransformer
+    >>> X = load_digits().data / 16
+    >>> ae = AutoencoderTransformer((32, 8), max_iter=50, random_state=0)
+    >>> Z = ae.fit_transform(X)
+    >>> Z.shape
+    (1797, 8)
+    >>> ae.inverse_transform(Z).shape
+    (1797, 64)
+    >>> ae.get_feature_names_out()[:2]
+    array(['autoencodertransformer0', 'autoencodertransformer1'], dtype=object)
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(64, 16),
+        activation="relu",
+        *,
+        out_activation="identity",
+        tied_weights=False,
+        noise=None,
+        noise_level=0.1,
+        dropout=0.0,
+        batch_norm=False,
+        sparsity=0.0,
+        layers=None,
+        decoder_layers=None,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        clip_norm=None,
+        callbacks=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.out_activation = out_activation
+        self.tied_weights = tied_weights
+        self.noise = noise
+        self.noise_level = noise_level
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.sparsity = sparsity
+        self.layers = layers
+        self.decoder_layers = decoder_layers
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.clip_norm = clip_norm
+        self.callbacks = callbacks
+
+    # -- parameters ------------------------------------------------------------
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if not sizes or any(
+            isinstance(s, bool) or not isinstance(s, numbers.Integral) or s <= 0 for s in sizes
+        ):
+            raise ValueError(
+                f"hidden_layer_sizes must be a non-empty list of ints > 0, got {self.hidden_layer_sizes!r}."
+            )
+        return [int(s) for s in sizes]
+
+    def _validate_params(self):
+        super()._validate_params()
+        if self.out_activation not in OUT_ACTIVATIONS:
+            raise ValueError(f"out_activation must be one of {OUT_ACTIVATIONS}, got {self.out_activation!r}.")
+        if self.noise not in NOISES:
+            raise ValueError(f"noise must be one of {NOISES}, got {self.noise!r}.")
+        level = self.noise_level
+        if isinstance(level, bool) or not isinstance(level, numbers.Real) or level < 0:
+            raise ValueError(f"noise_level must be a number >= 0, got {level!r}.")
+        if self.noise == "masking" and level >= 1:
+            raise ValueError(f"noise_level must be in [0, 1) for masking noise, got {level!r}.")
+        rate = self.dropout
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+            raise ValueError(f"dropout must be a float in [0, 1), got {rate!r}.")
+        sp = self.sparsity
+        if isinstance(sp, bool) or not isinstance(sp, numbers.Real) or sp < 0:
+            raise ValueError(f"sparsity must be a number >= 0, got {sp!r}.")
+        self._encoder_layers = _layer_list("layers", self.layers)
+        self._decoder_layers = _layer_list("decoder_layers", self.decoder_layers)
+        if self._encoder_layers is not None:
+            if self.tied_weights:
+                raise ValueError("tied_weights=True needs the hidden_layer_sizes form, not layers=.")
+            return
+        sizes = self._hidden_sizes()
+        acts = self.activation
+        acts = list(acts) if isinstance(acts, (list, tuple)) else [acts] * len(sizes)
+        if len(acts) != len(sizes):
+            raise ValueError(
+                f"activation has {len(acts)} entries but hidden_layer_sizes has {len(sizes)}; "
+                "give one activation or one per encoder layer."
+            )
+        for a in acts:
+            if a not in ACTIVATIONS:
+                raise ValueError(f"activation must be one of {ACTIVATIONS}, got {a!r}.")
+        if self.tied_weights and self._decoder_layers is not None:
+            raise ValueError("tied_weights=True builds the decoder itself: leave decoder_layers=None.")
+        self._activations = acts
+
+    # -- network -----------------------------------------------------------------
+    def _hidden_block(self, dense, act, last):
+        block = [dense]
+        if self.batch_norm:
+            block.append(BatchNorm())
+        block.append(Activation(act))
+        if self.dropout and not last:
+            block.append(Dropout(self.dropout))
+        return block
+
+    def _build_layers(self, input_shape, n_outputs, rng):
+        n_features = int(np.prod(n_outputs))
+        layers = []
+        if self.noise == "gaussian":
+            layers.append(GaussianNoise(self.noise_level))
+        elif self.noise == "masking":
+            layers.append(MaskingNoise(self.noise_level))
+        if self._encoder_layers is not None:
+            layers += copy.deepcopy(self._encoder_layers)
+            layers.append(Flatten())
+        else:
+            sizes, acts = self._hidden_sizes(), self._activations
+            encoder_dense = []
+            for i, (units, act) in enumerate(zip(sizes, acts)):
+                encoder_dense.append(Dense(units))
+                layers += self._hidden_block(encoder_dense[-1], act, last=i == len(sizes) - 1)
+        if self.sparsity:
+            layers.append(ActivityL1(self.sparsity))
+        self._code_index = len(layers)
+        if self._decoder_layers is not None:
+            layers += copy.deepcopy(self._decoder_layers)
+            layers.append(Reshape((n_features,)))
+        elif self._encoder_layers is not None:
+            layers.append(Dense(n_features))
+        else:
+            for j in reversed(range(len(sizes) - 1)):
+                dense = TiedDense(encoder_dense[j + 1]) if self.tied_weights else Dense(sizes[j])
+                layers += self._hidden_block(dense, acts[j], last=False)
+            layers.append(TiedDense(encoder_dense[0]) if self.tied_weights else Dense(n_features))
+        if layers and self.noise is not None and len(layers) > 1:
+            # the noise layer is first and needs no input gradient: neither does the next
+            layers[1].input_grad = False
+        return layers
+
+    # -- BaseNetwork hooks -----------------------------------------------------------
+    def _validate_X(self, X, reset):
+        return validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
+
+    def _validate_X_y(self, X, y, reset):
+        # unsupervised: the target is the input itself (y is ignored)
+        X = self._validate_X(X, reset)
+        return X, X
+
+    def _encode_y(self, y, incremental, classes, first):
+        if first:
+            logistic = self.out_activation == "logistic"
+            self._loss_fn = _losses.BinaryLogLoss() if logistic else _losses.SquaredError()
+            self.out_activation_ = self._loss_fn.out_activation
+        if self.out_activation_ == "logistic" and (np.min(y) < 0 or np.max(y) > 1):
+            raise ValueError(
+                "out_activation='logistic' needs X in [0, 1] (binary cross-entropy); "
+                "scale X first, e.g. with MinMaxScaler, or use out_activation='identity'."
+            )
+        return y
+
+    def _errors(self, raw, X):
+        """Per-sample reconstruction error: mean over features."""
+        raw = raw.reshape(raw.shape[0], -1)
+        if self.out_activation_ == "logistic":
+            elem = np.logaddexp(0, raw) - X * raw
+        else:
+            elem = raw - X
+            elem *= elem
+        return elem.mean(axis=1)
+
+    def _score_raw(self, raw, y, sample_weight):
+        return -float(np.average(self._errors(raw, np.asarray(y, dtype=raw.dtype)), weights=sample_weight))
+
+    def _publish_state(self):
+        super()._publish_state()
+        net, k = self.network_, self._code_index
+        code_shape = net.layers[k - 1].output_shape
+        self.n_components_ = int(np.prod(code_shape))
+        self.encoder_ = _view(net.layers[:k], net.input_shape, code_shape, net.dtype)
+        self.decoder_ = _view(net.layers[k:], code_shape, net.output_shape, net.dtype)
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    # -- public API ----------------------------------------------------------------
+    def fit(self, X, y=None, sample_weight=None):
+        """Train the autoencoder to reconstruct X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (dense).
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the reconstruction loss.
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, None, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """One epoch over X (creating the network on the first call).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, None, sample_weight=sample_weight, incremental=True)
+
+    def _input(self, X):
+        check_is_fitted(self, "network_")
+        X = self._validate_X(X, reset=False)
+        return X.astype(self.network_.dtype, copy=False)
+
+    def transform(self, X):
+        """Encode X: the code (output of the encoder).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components_)
+            In the dtype of the training data (float32 stays float32).
+        """
+        Z = predict_raw(self.encoder_, self._input(X))
+        return Z.reshape(Z.shape[0], -1)
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space (the reconstruction).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Codes, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        X_rec : ndarray of shape (n_samples, n_features_in_)
+            Decoder output with ``out_activation`` applied.
+        """
+        check_is_fitted(self, "network_")
+        Z = check_array(X, dtype=(np.float64, np.float32), input_name="X")
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"inverse_transform expects codes with {self.n_components_} columns "
+                f"(n_components_), got {Z.shape[1]}."
+            )
+        Z = Z.astype(self.network_.dtype, copy=False).reshape((Z.shape[0],) + tuple(self.decoder_.input_shape))
+        raw = predict_raw(self.decoder_, Z)
+        return self._loss_fn.link(raw.reshape(raw.shape[0], -1))
+
+    def score_samples(self, X):
+        """Negative reconstruction error of each sample (higher is more typical).
+
+        The error is the mean over features of the squared error
+        (``out_activation='identity'``) or of the binary cross-entropy
+        (``'logistic'``) between X and its reconstruction.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        X = self._input(X)
+        return -self._errors(predict_raw(self.network_, X), X)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Mean of :meth:`score_samples` (negative mean reconstruction error).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.average(self.score_samples(X), weights=sample_weight))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

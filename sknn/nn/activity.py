@@ -1,0 +1,67 @@
+"""ActivityL1: an L1 penalty on the activations flowing through the layer."""
+
+import numpy as np
+
+from .layer import Layer
+
+__all__ = ["ActivityL1"]
+
+
+class ActivityL1(Layer):
+    """Identity layer adding ``strength * mean_i sum_j |X_ij|`` to the loss.
+
+    Placed after the code of an autoencoder it makes the code sparse. The layer
+    is parameter-free: in training, ``backward`` adds the penalty's gradient
+    ``strength * sign(X) / n_samples`` to the incoming gradient, and
+    :meth:`penalty` reports the penalty of the last training forward pass so the
+    training loop can add it to the reported loss (it sums ``penalty()`` over
+    the layers that have one). At inference it does nothing.
+
+    The penalty is the plain mean over the batch (sample weights do not apply).
+
+    Parameters
+    ----------
+    strength : float, default=1e-3
+        Weight of the penalty (0 disables it).
+
+    Shape
+    -----
+    Input: any. Output: same as the input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn.nn import ActivityL1
+    >>> layer = ActivityL1(0.5)
+    >>> _ = layer.forward(np.array([[1.0, -2.0], [0.0, 3.0]]), training=True)
+    >>> layer.penalty()  # 0.5 * (3 + 3) / 2
+    1.5
+    """
+
+    def __init__(self, strength=1e-3):
+        self.strength = strength
+
+    def build(self, input_shape, rng, dtype=np.float64):
+        if not float(self.strength) >= 0.0:
+            raise ValueError(f"ActivityL1 strength must be >= 0, got {self.strength!r}")
+        return super().build(input_shape, rng, dtype)
+
+    def forward(self, X, training=False, mask=None):
+        if training and self.strength:
+            n = X.shape[0]
+            self._penalty = float(self.strength) * float(np.abs(X).sum()) / n
+            self._cache_sign = np.sign(X)
+            self._cache_sign *= np.asarray(self.strength / n, dtype=X.dtype)
+        else:
+            self._penalty = 0.0
+            self._cache_sign = None
+        return X
+
+    def penalty(self):
+        """The penalty of the last training forward pass (0 after inference)."""
+        return getattr(self, "_penalty", 0.0)
+
+    def backward(self, dY):
+        if self._cache_sign is not None:
+            dY += self._cache_sign
+        return dY

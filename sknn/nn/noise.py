@@ -1,0 +1,108 @@
+"""Input corruption for denoising: GaussianNoise and MaskingNoise.
+
+Both are the identity at inference; in training they corrupt their input with
+the training generator (see :meth:`Layer.rng_for_training`).
+"""
+
+import numpy as np
+
+from .layer import Layer
+
+__all__ = ["GaussianNoise", "MaskingNoise"]
+
+
+class _Noise(Layer):
+    def _generator(self):
+        rng = getattr(self, "_rng", None)
+        if rng is None:
+            raise RuntimeError(f"{type(self).__name__} needs a generator: call rng_for_training(rng) first")
+        return rng
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_rng", None)
+        return state
+
+
+class GaussianNoise(_Noise):
+    """Add zero-mean Gaussian noise of standard deviation ``stddev`` in training.
+
+    Parameters
+    ----------
+    stddev : float, default=0.1
+        Standard deviation of the additive noise (0 disables it).
+
+    Shape
+    -----
+    Input: any. Output: same as the input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn.nn import GaussianNoise
+    >>> layer = GaussianNoise(0.5)
+    >>> X = np.ones((2, 3))
+    >>> bool(np.all(layer.forward(X, training=False) == X))
+    True
+    """
+
+    def __init__(self, stddev=0.1):
+        self.stddev = stddev
+
+    def build(self, input_shape, rng, dtype=np.float64):
+        if not float(self.stddev) >= 0.0:
+            raise ValueError(f"GaussianNoise stddev must be >= 0, got {self.stddev!r}")
+        return super().build(input_shape, rng, dtype)
+
+    def forward(self, X, training=False, mask=None):
+        if not training or self.stddev == 0:
+            return X
+        noise = self._generator().standard_normal(X.shape, dtype=X.dtype if X.dtype == np.float32 else np.float64)
+        noise *= self.stddev
+        return X + noise.astype(X.dtype, copy=False)
+
+    def backward(self, dY):
+        # additive noise: the gradient passes through unchanged
+        if dY is None or not self.input_grad:
+            return None
+        return dY
+
+
+class MaskingNoise(_Noise):
+    """Set a random fraction ``rate`` of the inputs to zero in training.
+
+    Unlike :class:`~sknn.nn.Dropout` the kept inputs are not rescaled: this is
+    the masking corruption of denoising autoencoders (Vincent et al., 2008).
+
+    Parameters
+    ----------
+    rate : float in [0, 1), default=0.1
+        Fraction of the inputs zeroed.
+
+    Shape
+    -----
+    Input: any. Output: same as the input.
+    """
+
+    def __init__(self, rate=0.1):
+        self.rate = rate
+
+    def build(self, input_shape, rng, dtype=np.float64):
+        if not 0.0 <= float(self.rate) < 1.0:
+            raise ValueError(f"MaskingNoise rate must be in [0, 1), got {self.rate!r}")
+        return super().build(input_shape, rng, dtype)
+
+    def forward(self, X, training=False, mask=None):
+        if not training or self.rate == 0:
+            self._cache_mask = None
+            return X
+        keep = self._generator().random(X.shape, dtype=np.float32) >= self.rate
+        self._cache_mask = keep
+        return X * keep
+
+    def backward(self, dY):
+        if dY is None or not self.input_grad:
+            return None
+        if self._cache_mask is not None:
+            dY *= self._cache_mask
+        return dY

@@ -121,7 +121,7 @@ class _Encoder:
         if stored.dtype.kind not in _ALLOWED_KINDS:
             raise PersistenceError(f"Cannot save an array of dtype {arr.dtype}.")
         self._memo[key] = len(self.arrays)
-        self.arrays.append((arr, np.ascontiguousarray(stored)))
+        self.arrays.append((arr, stored))
         out = {"__ndarray__": self._memo[key]}
         if as_object:
             out["object"] = True
@@ -133,6 +133,8 @@ class _Encoder:
 
         from .nn.layer import Layer
 
+        if isinstance(v, np.generic):  # before float: np.float64 subclasses float
+            return {"__npscalar__": self.array(np.asarray(v))["__ndarray__"]}
         if v is None or isinstance(v, (bool, str)):
             return v
         if isinstance(v, int) and not isinstance(v, np.integer):
@@ -141,8 +143,6 @@ class _Encoder:
             return v if math.isfinite(v) else {"__float__": repr(v)}
         if isinstance(v, np.ndarray):
             return self.array(v)
-        if isinstance(v, np.generic):
-            return {"__npscalar__": self.array(np.asarray(v))["__ndarray__"]}
         if isinstance(v, np.dtype):
             if v.kind not in _ALLOWED_KINDS:
                 raise PersistenceError(f"Cannot save dtype {v} ({where}).")

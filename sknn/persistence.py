@@ -318,10 +318,10 @@ def save(estimator, path):
     --------
     >>> import numpy as np, sknn, tempfile, os
     >>> X = np.random.default_rng(0).normal(size=(40, 3)); y = (X[:, 0] > 0).astype(int)
-    >>> clf = sknn.MLPClassifier((4,), max_iter=300, random_state=0).fit(X, y)
+    >>> clf = sknn.MLPClassifier((4,), max_iter=20, random_state=0).fit(X, y)
     >>> path = os.path.join(tempfile.mkdtemp(), "model.sknn")
     >>> sknn.save(clf, path)
-    >>> (sknn.load(path).predict_proba(X) == clf.predict_proba(X)).all()
+    >>> bool((sknn.load(path).predict_proba(X) == clf.predict_proba(X)).all())
     True
     """
     header, arrays = _encode_estimator(estimator)

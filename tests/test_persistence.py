@@ -347,7 +347,7 @@ def _load_or_refuse(data):
         return None
 
 
-@settings(max_examples=250, deadline=2000, suppress_health_check=list(HealthCheck))
+@settings(max_examples=250, deadline=5000, suppress_health_check=list(HealthCheck))
 @given(st.data())
 def test_fuzz_corrupted_file(data):
     est, valid = _saved()
@@ -357,7 +357,7 @@ def test_fuzz_corrupted_file(data):
         _assert_same_outputs(est, loaded, X)
 
 
-@settings(max_examples=250, deadline=2000, suppress_health_check=list(HealthCheck))
+@settings(max_examples=250, deadline=5000, suppress_health_check=list(HealthCheck))
 @given(st.data())
 def test_fuzz_resigned_header(data):
     # an attacker can recompute the checksum: the decoder itself must hold
@@ -370,7 +370,7 @@ def test_fuzz_resigned_header(data):
     _load_or_refuse(buf.getvalue())
 
 
-@settings(max_examples=100, deadline=2000, suppress_health_check=list(HealthCheck))
+@settings(max_examples=100, deadline=5000, suppress_health_check=list(HealthCheck))
 @given(st.data())
 def test_fuzz_resigned_arrays(data):
     _, valid = _saved()
@@ -447,3 +447,17 @@ def test_every_estimator_pickle_and_joblib(cls, tmp_path):
     _assert_same_outputs(est, joblib.load(tmp_path / "m.joblib"), Xs)
     sknn_unfitted = pickle.loads(pickle.dumps(cls()))
     assert repr(sknn_unfitted) == repr(cls())
+
+
+def test_dataframe_feature_names_and_random_state_objects(tmp_path):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    est = MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=np.random.RandomState(0))
+    est.fit(frame, Y_MULTI)
+    loaded = _roundtrip(est, tmp_path)
+    assert loaded.feature_names_in_.dtype == object
+    np.testing.assert_array_equal(loaded.feature_names_in_, est.feature_names_in_)
+    assert loaded.random_state.get_state()[1].tolist() == est.random_state.get_state()[1].tolist()
+    _assert_same_outputs(est, loaded, frame)
+    # the saved generator continues the same stream
+    assert loaded._rng.random() == est._rng.random()

@@ -1,7 +1,16 @@
 """sknn: neural networks in NumPy, served as scikit-learn estimators."""
 
-from .estimators import AutoencoderTransformer, MLPClassifier, MLPRegressor
-
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "AutoencoderTransformer", "__version__"]
+from .estimators import AutoencoderTransformer, MLPClassifier, MLPRegressor  # noqa: E402
+from .persistence import PersistenceError, load, save  # noqa: E402
+
+__all__ = [
+    "MLPClassifier",
+    "MLPRegressor",
+    "AutoencoderTransformer",
+    "save",
+    "load",
+    "PersistenceError",
+    "__version__",
+]

@@ -8,7 +8,6 @@ The loop is split into small steps (``fit`` -> ``run_epochs`` -> ``run_epoch``
 -> ``train_step``), with callbacks called at one fixed point: each epoch's end.
 """
 
-import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .nn import optimizers as _optimizers
 from .nn import schedules as _schedules
+from .utils.progress import EpochProgress
 
 __all__ = ["TrainingConfig", "FitState", "Validation", "DivergenceWarning", "Trainer"]
 
@@ -297,6 +297,7 @@ class Trainer:
         st.n_iter_ = 0
         stopped = False
         show_progress = cfg.verbose and not isinstance(cfg.verbose, bool) and cfg.verbose >= 2
+        progress = EpochProgress(max_iter) if show_progress else None
         for _ in range(max_iter):
             t0 = time.perf_counter()
             epoch_loss = self.run_epoch(X, y, sample_weight, mask)
@@ -316,7 +317,7 @@ class Trainer:
             st.t_ += n
             st.loss_ = epoch_loss
             st.loss_curve_.append(epoch_loss)
-            if cfg.verbose:
+            if cfg.verbose and not show_progress:
                 print("Iteration %d, loss = %.8f" % (st.n_iter_, epoch_loss))
             val_score = val_loss = None
             if validation is not None:
@@ -333,8 +334,8 @@ class Trainer:
                 "time": time.perf_counter() - t0,
                 "estimator": self.owner,
             }
-            if show_progress:
-                print(_progress_line(info, cfg.max_iter), file=sys.stdout, flush=True)
+            if progress is not None:
+                progress.update(info)
             if self._callbacks(info):
                 stopped = True
                 break
@@ -362,6 +363,8 @@ class Trainer:
                     "optimization hasn't converged yet." % cfg.max_iter,
                     ConvergenceWarning,
                 )
+        if progress is not None:
+            progress.close()
         if validation is not None and getattr(self, "_best", None) is not None:
             _restore(self._tracked, self._best)
         return st
@@ -406,18 +409,6 @@ class Trainer:
                 ConvergenceWarning,
             )
         return st
-
-
-def _progress_line(info, max_iter):
-    width = 20
-    done = int(width * min(info["epoch"], max_iter) / max(max_iter, 1))
-    bar = "#" * done + "." * (width - done)
-    parts = [f"[{bar}] epoch {info['epoch']}/{max_iter}", f"loss {info['loss']:.6f}"]
-    if info["validation_loss"] is not None:
-        parts.append(f"val_loss {info['validation_loss']:.6f}")
-        parts.append(f"val_score {info['validation_score']:.4f}")
-    parts.append(f"{info['time']:.2f}s")
-    return "  ".join(parts)
 
 
 def as_batchable(X):

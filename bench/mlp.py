@@ -16,11 +16,13 @@ is compared with the measured peak of one large matrix product.
 """
 
 import argparse
+import os
 import platform
 import time
 import warnings
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -183,16 +185,22 @@ def digits_accuracy(seeds):
 
 
 def main():
+    global N_THREADS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads")
     args = parser.parse_args()
+    N_THREADS = args.threads
+    threadpool_limits(N_THREADS)  # NumPy's BLAS, for sknn and scikit-learn alike
     repeats = 1 if args.quick else args.repeats
     seeds = range(2) if args.quick else range(5)
     warnings.simplefilter("ignore", ConvergenceWarning)
 
     print(f"sknn {sknn.__version__}, numpy {np.__version__}, torch {getattr(torch, '__version__', 'missing')}")
-    print(f"{platform.processor() or platform.machine()}, {N_THREADS} threads; {repeats} repeat(s)\n")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {N_THREADS} threads; "
+          f"{repeats} repeat(s); load average at start {load:.1f}\n")
     rows, _ = speed(repeats)
     print("\n| dtype | library | time (s) | time / scikit-learn | test acc | GFLOP/s | % of GEMM peak |")
     print("|---|---|---:|---:|---:|---:|---:|")
@@ -208,6 +216,7 @@ def main():
         if (dt, "PyTorch") in by:
             line += f", sknn / PyTorch = {by[(dt, 'sknn')] / by[(dt, 'PyTorch')]:.2f}"
         print(line)
+    print(f"load average at end {os.getloadavg()[0]:.1f}")
     me, sk = digits_accuracy(seeds)
     print(
         f"\ndigits (75/25 split, StandardScaler, default MLP, {len(seeds)} seeds): "

@@ -248,6 +248,11 @@ class Trainer:
         val_loss = self.loss.value(val.y, raw, val.sample_weight)
         return float(val.scorer(raw)), float(val_loss)
 
+    def _finite_on(self, X, y, sample_weight, mask):
+        with np.errstate(over="ignore", invalid="ignore"):
+            raw = predict_raw(self.net, X, mask)
+            return bool(np.isfinite(raw).all()) and bool(np.isfinite(self.loss.value(y, raw, sample_weight)))
+
     def _update_no_improvement(self, val_score):
         st, tol = self.state, self.config.tol
         if val_score is not None:
@@ -292,6 +297,7 @@ class Trainer:
             st.best_loss_ = np.inf
         opt = st.optimizer
         n = X.shape[0]
+        start = _snapshot(self._tracked)
         last_good = _snapshot(self._tracked)
         max_iter = 1 if incremental else cfg.max_iter
         st.n_iter_ = 0
@@ -300,9 +306,14 @@ class Trainer:
         progress = EpochProgress(max_iter) if show_progress else None
         for _ in range(max_iter):
             t0 = time.perf_counter()
-            epoch_loss = self.run_epoch(X, y, sample_weight, mask)
+            # overflow is reported once, as a DivergenceWarning, not as RuntimeWarnings
+            with np.errstate(over="ignore", invalid="ignore"):
+                epoch_loss = self.run_epoch(X, y, sample_weight, mask)
             if not np.isfinite(epoch_loss):
                 _restore(self._tracked, last_good)
+                if not self._finite_on(X, y, sample_weight, mask):
+                    # the last step of a finite epoch can still blow the weights up
+                    _restore(self._tracked, start)
                 st.diverged = True
                 warnings.warn(
                     "Training diverged: the loss became NaN or infinite at epoch "

@@ -1,0 +1,228 @@
+"""MLP speed and accuracy: sknn vs scikit-learn vs a plain PyTorch CPU loop.
+
+Run by hand (not a test)::
+
+    PYTHONPATH=. python bench/mlp.py            # full run (a few minutes on 2 cores)
+    PYTHONPATH=. python bench/mlp.py --quick    # 1 repeat, 2 digits seeds
+
+Workload: a 784-256-128-10 ReLU network, adam (lr 1e-3), batch 256, 5 epochs
+on 20,000 samples from ``make_classification`` (784 features, 50 informative,
+10 classes), test accuracy on 5,000 more; float32 and float64. The three
+contestants run interleaved, ``--repeats`` times, and the medians are kept, so
+that noise from other processes on the machine hits all of them alike.
+
+GFLOP/s counts 6 * n_params * n_samples per epoch (forward 2, backward 4) and
+is compared with the measured peak of one large matrix product.
+"""
+
+import argparse
+import os
+import platform
+import time
+import warnings
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+from sklearn.datasets import load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier as SkMLP
+from sklearn.preprocessing import StandardScaler
+
+import sknn
+from sknn import MLPClassifier
+
+try:
+    import torch
+except ImportError:  # torch is optional
+    torch = None
+
+N_TRAIN, N_TEST, N_FEATURES, N_CLASSES = 20_000, 5_000, 784, 10
+HIDDEN = (256, 128)
+BATCH, EPOCHS, LR = 256, 5, 1e-3
+N_THREADS = 2
+
+
+def gemm_peak(dtype, n=2048, repeats=5):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n)).astype(dtype)
+    b = rng.standard_normal((n, n)).astype(dtype)
+    a @ b  # warm up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - t0)
+    return 2 * n**3 / np.median(times) / 1e9
+
+
+def n_params():
+    sizes = (N_FEATURES,) + HIDDEN + (N_CLASSES,)
+    return sum(i * o + o for i, o in zip(sizes[:-1], sizes[1:]))
+
+
+def make_data():
+    X, y = make_classification(
+        n_samples=N_TRAIN + N_TEST,
+        n_features=N_FEATURES,
+        n_informative=50,
+        n_classes=N_CLASSES,
+        random_state=0,
+    )
+    X = StandardScaler().fit_transform(X)
+    return X[:N_TRAIN], y[:N_TRAIN], X[N_TRAIN:], y[N_TRAIN:]
+
+
+def mlp_kwargs(seed):
+    # tol=0 / n_iter_no_change huge: every contestant runs exactly EPOCHS epochs
+    return dict(
+        hidden_layer_sizes=HIDDEN,
+        solver="adam",
+        batch_size=BATCH,
+        learning_rate_init=LR,
+        max_iter=EPOCHS,
+        tol=0.0,
+        n_iter_no_change=10**6,
+        random_state=seed,
+    )
+
+
+def run_sknn(Xtr, ytr, Xte, yte, seed):
+    clf = MLPClassifier(**mlp_kwargs(seed))
+    t0 = time.perf_counter()
+    clf.fit(Xtr, ytr)
+    elapsed = time.perf_counter() - t0
+    assert clf.coefs_[0].dtype == Xtr.dtype
+    return elapsed, clf.score(Xte, yte)
+
+
+def run_sklearn(Xtr, ytr, Xte, yte, seed):
+    clf = SkMLP(**mlp_kwargs(seed))
+    t0 = time.perf_counter()
+    clf.fit(Xtr, ytr)
+    elapsed = time.perf_counter() - t0
+    return elapsed, clf.score(Xte, yte)
+
+
+def run_torch(Xtr, ytr, Xte, yte, seed):
+    torch.manual_seed(seed)
+    dtype = torch.float32 if Xtr.dtype == np.float32 else torch.float64
+    sizes = (N_FEATURES,) + HIDDEN
+    layers = []
+    for i, o in zip(sizes[:-1], sizes[1:]):
+        layers += [torch.nn.Linear(i, o), torch.nn.ReLU()]
+    layers.append(torch.nn.Linear(sizes[-1], N_CLASSES))
+    model = torch.nn.Sequential(*layers).to(dtype)
+    opt = torch.optim.Adam(model.parameters(), lr=LR, betas=(0.9, 0.999), eps=1e-8)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    t0 = time.perf_counter()
+    X = torch.from_numpy(Xtr)
+    y = torch.from_numpy(ytr.astype(np.int64))
+    n = X.shape[0]
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(EPOCHS):
+        order = torch.randperm(n, generator=gen)
+        for s in range(0, n, BATCH):
+            idx = order[s : s + BATCH]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(X[idx]), y[idx])
+            loss.backward()
+            opt.step()
+    elapsed = time.perf_counter() - t0
+    with torch.no_grad():
+        acc = (model(torch.from_numpy(Xte)).argmax(1).numpy() == yte).mean()
+    return elapsed, float(acc)
+
+
+def speed(repeats):
+    Xtr, ytr, Xte, yte = make_data()
+    flop = 6.0 * n_params() * N_TRAIN * EPOCHS
+    contestants = [("sknn", run_sknn), ("scikit-learn", run_sklearn)]
+    if torch is not None:
+        torch.set_num_threads(N_THREADS)
+        contestants.append(("PyTorch", run_torch))
+    rows = []
+    for dtype in (np.float32, np.float64):
+        peak = gemm_peak(dtype)
+        Xtr_d, Xte_d = Xtr.astype(dtype), Xte.astype(dtype)
+        times = {name: [] for name, _ in contestants}
+        accs = {name: [] for name, _ in contestants}
+        for r in range(repeats):
+            # rotate the order so that no contestant always runs first
+            order = contestants[r % len(contestants) :] + contestants[: r % len(contestants)]
+            for name, fn in order:
+                t, acc = fn(Xtr_d, ytr, Xte_d, yte, seed=r)
+                times[name].append(t)
+                accs[name].append(acc)
+                print(f"  {np.dtype(dtype).name:8s} {name:13s} repeat {r}: {t:6.2f} s  acc {acc:.4f}", flush=True)
+        med = {name: float(np.median(v)) for name, v in times.items()}
+        for name, _ in contestants:
+            gflops = flop / med[name] / 1e9
+            rows.append(
+                dict(
+                    dtype=np.dtype(dtype).name,
+                    name=name,
+                    time=med[name],
+                    vs_sklearn=med["sknn"] / med["scikit-learn"] if name == "sknn" else med[name] / med["scikit-learn"],
+                    acc=float(np.mean(accs[name])),
+                    gflops=gflops,
+                    peak=peak,
+                )
+            )
+    return rows, med
+
+
+def digits_accuracy(seeds):
+    X, y = load_digits(return_X_y=True)
+    sk, me = [], []
+    for seed in seeds:
+        Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, random_state=seed, stratify=y)
+        sc = StandardScaler().fit(Xtr)
+        Xtr, Xte = sc.transform(Xtr), sc.transform(Xte)
+        sk.append(SkMLP(random_state=seed, max_iter=300).fit(Xtr, ytr).score(Xte, yte))
+        me.append(MLPClassifier(random_state=seed, max_iter=300).fit(Xtr, ytr).score(Xte, yte))
+    return float(np.mean(me)), float(np.mean(sk))
+
+
+def main():
+    global N_THREADS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads")
+    args = parser.parse_args()
+    N_THREADS = args.threads
+    threadpool_limits(N_THREADS)  # NumPy's BLAS, for sknn and scikit-learn alike
+    repeats = 1 if args.quick else args.repeats
+    seeds = range(2) if args.quick else range(5)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+
+    print(f"sknn {sknn.__version__}, numpy {np.__version__}, torch {getattr(torch, '__version__', 'missing')}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {N_THREADS} threads; "
+          f"{repeats} repeat(s); load average at start {load:.1f}\n")
+    rows, _ = speed(repeats)
+    print("\n| dtype | library | time (s) | time / scikit-learn | test acc | GFLOP/s | % of GEMM peak |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r['dtype']} | {r['name']} | {r['time']:.2f} | {r['vs_sklearn']:.2f} | {r['acc']:.4f} "
+            f"| {r['gflops']:.1f} | {100 * r['gflops'] / r['peak']:.0f}% of {r['peak']:.0f} |"
+        )
+    by = {(r["dtype"], r["name"]): r["time"] for r in rows}
+    print()
+    for dt in ("float32", "float64"):
+        line = f"{dt}: scikit-learn / sknn = {by[(dt, 'scikit-learn')] / by[(dt, 'sknn')]:.2f}x"
+        if (dt, "PyTorch") in by:
+            line += f", sknn / PyTorch = {by[(dt, 'sknn')] / by[(dt, 'PyTorch')]:.2f}"
+        print(line)
+    print(f"load average at end {os.getloadavg()[0]:.1f}")
+    me, sk = digits_accuracy(seeds)
+    print(
+        f"\ndigits (75/25 split, StandardScaler, default MLP, {len(seeds)} seeds): "
+        f"sknn {100 * me:.2f}%  scikit-learn {100 * sk:.2f}%  difference {100 * (me - sk):+.2f} points"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""The training loop used directly, on a tiny Sequential (no estimator)."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from sknn.nn import Activation, Dense, Sequential
+from sknn.nn import losses
+from sknn.training import DivergenceWarning, FitState, Trainer, TrainingConfig, Validation, predict_raw
+
+
+def tiny_problem(seed=0, n=64):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    y = (X @ np.array([1.0, -2.0, 0.5]))[:, None] + 0.1 * rng.normal(size=(n, 1))
+    return X, y
+
+
+def tiny_net(seed=0):
+    net = Sequential([Dense(8), Activation("tanh"), Dense(1)])
+    net.input_grad = False
+    net.build((3,), np.random.default_rng(seed))
+    return net
+
+
+def make_trainer(net, state=None, seed=0, **config):
+    cfg = TrainingConfig(**{"batch_size": 16, "learning_rate_init": 0.01, "max_iter": 20, **config})
+    return Trainer(net, losses.SquaredError(), cfg, state or FitState(), np.random.default_rng(seed))
+
+
+def test_loss_decreases():
+    X, y = tiny_problem()
+    net = tiny_net()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        st = make_trainer(net).fit(X, y)
+    assert st.n_iter_ == 20 == len(st.loss_curve_)
+    assert st.loss_curve_[-1] < 0.3 * st.loss_curve_[0]
+    assert st.t_ == 20 * len(X)
+    assert st.best_loss_ == min(st.loss_curve_)
+
+
+def test_state_kept_across_calls():
+    X, y = tiny_problem()
+    net, state = tiny_net(), FitState()
+    for i in range(3):
+        make_trainer(net, state).fit(X, y, incremental=True)
+        assert state.n_iter_ == 1 and len(state.loss_curve_) == i + 1
+    assert state.t_ == 3 * len(X)
+    opt = state.optimizer
+    make_trainer(net, state).fit(X, y, incremental=True)
+    assert state.optimizer is opt  # optimiser moments carried over, not reset
+    assert state.loss_curve_[-1] < state.loss_curve_[0]
+
+
+def test_incremental_equals_continuous_training():
+    """Four one-epoch calls give the same weights as one four-epoch fit (same generator)."""
+    X, y = tiny_problem()
+    a, b = tiny_net(), tiny_net()
+    rng = np.random.default_rng(1)
+    st = FitState()
+    cfg = TrainingConfig(batch_size=16, learning_rate_init=0.01)
+    for _ in range(4):
+        Trainer(a, losses.SquaredError(), cfg, st, rng).fit(X, y, incremental=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        make_trainer(b, seed=1, max_iter=4).fit(X, y)
+    for p, q in zip(a.params, b.params):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_non_finite_loss_stops_with_last_finite_weights():
+    X, y = tiny_problem()
+    net = tiny_net()
+    seen = []
+
+    def poison(info):
+        seen.append([p.copy() for p in net.params])
+        return False
+
+    trainer = make_trainer(net, max_iter=10, callbacks=[poison])
+    original = trainer.run_epoch
+    calls = {"n": 0}
+
+    def run_epoch(*args):
+        calls["n"] += 1
+        value = original(*args)
+        if calls["n"] == 4:  # the 4th epoch ends with NaN weights and loss
+            for p in net.params:
+                p[...] = np.nan
+            return float("nan")
+        return value
+
+    trainer.run_epoch = run_epoch
+    with pytest.warns(DivergenceWarning, match="epoch 4"):
+        st = trainer.fit(X, y)
+    assert st.diverged and st.n_iter_ == 3 and len(st.loss_curve_) == 3
+    for p, q in zip(net.params, seen[-1]):
+        np.testing.assert_array_equal(p, q)
+    assert np.isfinite(predict_raw(net, X)).all()
+
+
+def test_early_stopping_with_validation_restores_best():
+    X, y = tiny_problem(n=80)
+    Xv, yv = tiny_problem(seed=5, n=40)
+    net = tiny_net()
+    snapshots = []
+
+    def score(raw):
+        return -float(np.mean((raw - yv) ** 2))
+
+    def keep(info):
+        snapshots.append([p.copy() for p in net.params])
+
+    val = Validation(Xv, yv, score)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        st = make_trainer(net, max_iter=15, learning_rate_init=0.2, callbacks=[keep]).fit(X, y, validation=val)
+    assert len(st.validation_scores_) == len(st.validation_loss_curve_) == st.n_iter_
+    best = int(np.argmax(st.validation_scores_))
+    for p, q in zip(net.params, snapshots[best]):
+        np.testing.assert_array_equal(p, q)
+    assert score(predict_raw(net, Xv)) == st.best_validation_score_
+    # the validation loss is the loss of the held-out set (half squared error)
+    assert st.validation_loss_curve_[best] == pytest.approx(-0.5 * st.validation_scores_[best])
+
+
+def test_callback_stop_and_batch_size_clipping():
+    X, y = tiny_problem()
+    net = tiny_net()
+    trainer = make_trainer(net, batch_size=1000, max_iter=50, callbacks=[lambda info: info["epoch"] >= 2])
+    with pytest.warns(UserWarning, match="clipped"):
+        st = trainer.fit(X, y)
+    assert st.n_iter_ == 2
+
+
+def test_convergence_warning_only_at_max_iter():
+    X, y = tiny_problem()
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        make_trainer(tiny_net(), max_iter=2).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        st = make_trainer(tiny_net(), max_iter=200, tol=10.0, n_iter_no_change=2).fit(X, y)
+    assert st.n_iter_ == 4  # first epoch sets best_loss_, then 3 > n_iter_no_change epochs

@@ -21,7 +21,7 @@ extensions = [
 ]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": True}
+autodoc_default_options = {"members": True, "inherited-members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 templates_path = ["_templates"]
@@ -41,3 +41,15 @@ sphinx_gallery_conf = {
 }
 
 warnings.filterwarnings("ignore", category=UserWarning, message="Matplotlib is currently using agg")
+
+
+def _skip_sklearn_members(app, what, name, obj, skip, options):
+    """Methods inherited from scikit-learn (metadata routing, score...) are documented there."""
+    module = getattr(obj, "__module__", "") or ""
+    if module.startswith("sklearn"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_sklearn_members)

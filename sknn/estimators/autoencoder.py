@@ -470,7 +470,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, n_components_)
+        Z : ndarray of shape (n_samples, n_components)
             In the dtype of the training data (float32 stays float32).
         """
         Z = predict_raw(self.encoder_, self._input(X))
@@ -481,12 +481,12 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, n_components)
             Codes, e.g. from :meth:`transform`.
 
         Returns
         -------
-        X_rec : ndarray of shape (n_samples, n_features_in_)
+        X_rec : ndarray of shape (n_samples, n_features)
             Decoder output with ``out_activation`` applied.
         """
         check_is_fitted(self, "network_")

@@ -66,7 +66,8 @@ def orthogonal(shape, fan_in, fan_out, rng, dtype=np.float64, gain=1.0):
     q *= np.sign(np.diag(r))  # makes the decomposition unique
     if rows < cols:
         q = q.T
-    return (gain * q[:rows, :cols]).reshape(shape).astype(dtype, copy=False)
+    # C-contiguous: optimizers and gradient checks update parameters through flat views
+    return np.ascontiguousarray((gain * q[:rows, :cols]).reshape(shape), dtype=dtype)
 
 
 def zeros(shape, fan_in, fan_out, rng, dtype=np.float64):

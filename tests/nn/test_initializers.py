@@ -30,3 +30,10 @@ def test_dtype_and_determinism(name):
 def test_unknown():
     with pytest.raises(ValueError, match="Unknown initializer"):
         initializers.get("lecun")
+
+
+@pytest.mark.parametrize("shape", [(4, 16), (16, 4), (3, 3, 2, 5)])
+def test_every_initializer_is_c_contiguous(shape):
+    for name in ["glorot_uniform", "he_normal", "orthogonal", "zeros"]:
+        w = initializers.get(name)(shape, 8, 8, np.random.default_rng(0))
+        assert w.flags.c_contiguous, name

@@ -103,6 +103,30 @@ class SimpleRNNCell(_Cell):
         Size of the hidden state.
     activation : {"tanh", "relu"}
         Non-linearity.
+
+    Shape
+    -----
+    - ``forward_step`` input ``xw_t``: ``(n_samples, 1 * units)``; states
+      ``(n_samples, units)``.
+
+    Attributes
+    ----------
+    n_gates : int
+        Number of gate blocks (1) in ``kernel`` and ``recurrent_kernel``.
+    n_states : int
+        Number of state arrays (1; the hidden state first).
+
+    Examples
+    --------
+    Cells are created by their layer's ``build``:
+
+    >>> import numpy as np
+    >>> from sknn.nn import SimpleRNN
+    >>> layer = SimpleRNN(3)
+    >>> layer.build((4, 2), np.random.default_rng(0))
+    (3,)
+    >>> type(layer.cell).__name__, layer.cell.n_gates, layer.cell.n_states
+    ('SimpleRNNCell', 1, 1)
     """
 
     def __init__(self, units, activation="tanh"):
@@ -153,6 +177,30 @@ class LSTMCell(_Cell):
         Size of the hidden and cell states.
     unit_forget_bias : bool
         Initialise the forget-gate bias to 1 (Jozefowicz et al., 2015).
+
+    Shape
+    -----
+    - ``forward_step`` input ``xw_t``: ``(n_samples, 4 * units)``; states
+      ``(n_samples, units)``.
+
+    Attributes
+    ----------
+    n_gates : int
+        Number of gate blocks (4) in ``kernel`` and ``recurrent_kernel``.
+    n_states : int
+        Number of state arrays (2; the hidden state first).
+
+    Examples
+    --------
+    Cells are created by their layer's ``build``:
+
+    >>> import numpy as np
+    >>> from sknn.nn import LSTM
+    >>> layer = LSTM(3)
+    >>> layer.build((4, 2), np.random.default_rng(0))
+    (3,)
+    >>> type(layer.cell).__name__, layer.cell.n_gates, layer.cell.n_states
+    ('LSTMCell', 4, 2)
     """
 
     n_gates = 4
@@ -255,6 +303,30 @@ class GRUCell(_Cell):
     ----------
     units : int
         Size of the hidden state.
+
+    Shape
+    -----
+    - ``forward_step`` input ``xw_t``: ``(n_samples, 3 * units)``; states
+      ``(n_samples, units)``.
+
+    Attributes
+    ----------
+    n_gates : int
+        Number of gate blocks (3) in ``kernel`` and ``recurrent_kernel``.
+    n_states : int
+        Number of state arrays (1; the hidden state first).
+
+    Examples
+    --------
+    Cells are created by their layer's ``build``:
+
+    >>> import numpy as np
+    >>> from sknn.nn import GRU
+    >>> layer = GRU(3)
+    >>> layer.build((4, 2), np.random.default_rng(0))
+    (3,)
+    >>> type(layer.cell).__name__, layer.cell.n_gates, layer.cell.n_states
+    ('GRUCell', 3, 1)
     """
 
     n_gates = 3
@@ -340,12 +412,45 @@ class GRUCell(_Cell):
 class Recurrent(Layer):
     """Base of the recurrent layers: runs a cell over time, with BPTT and masks.
 
-    Subclasses implement ``_make_cell()``. See :class:`LSTM` for the parameters.
+    Subclasses only implement ``_make_cell()``. The input projection of all
+    steps is one matrix product before the time loop; the weight and input
+    gradients are a few large products after the backward loop.
 
     Masks: a boolean ``(n_samples, n_steps)`` mask (True for real steps) makes
     the padded steps carry the previous state unchanged; they neither receive
     nor produce gradient, so left- and right-padded sequences end in the same
     state as the unpadded ones. Outputs at padded steps are zero.
+
+    Parameters
+    ----------
+    units : int
+        Size of the hidden state.
+    return_sequences : bool, default=False
+        Return the state at every step instead of the last one.
+    kernel_initializer : str or callable, default="glorot_uniform"
+        Initialiser of ``kernel``.
+    recurrent_initializer : str or callable, default="orthogonal"
+        Initialiser of ``recurrent_kernel``.
+%s
+    Attributes
+    ----------
+    params : list of ndarray
+        ``kernel``, ``recurrent_kernel``, ``bias`` (only the first two are
+        L2-penalized).
+    cell : object
+        The step function, created by ``build``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn.nn import Recurrent
+    >>> from sknn.nn.recurrent import SimpleRNNCell
+    >>> class MyRNN(Recurrent):
+    ...     def _make_cell(self):
+    ...         return SimpleRNNCell(self.units, "relu")
+    >>> layer = MyRNN(2)
+    >>> layer.build((3, 1), np.random.default_rng(0))
+    (2,)
     """
 
     def __init__(
@@ -637,7 +742,7 @@ class GRU(Recurrent):
         return GRUCell(self.units)
 
 
-for _cls in (SimpleRNN, LSTM, GRU):
+for _cls in (Recurrent, SimpleRNN, LSTM, GRU):
     _cls.__doc__ = _cls.__doc__ % _SHAPE_DOC
 
 

@@ -136,7 +136,7 @@ class Recurrent(Layer):
         for s in states:
             s[0] = 0
         cell.start(recurrent, bias, xw, states, training)
-        keep, pad_steps = self._mask_info(mask, n, T)
+        mask, keep, pad_steps = self._mask_info(mask, n, T)
         pad = set(pad_steps)
         prev = [s[0] for s in states]
         for t in range(T):
@@ -152,19 +152,19 @@ class Recurrent(Layer):
             return H[T].copy()
         Y = H[1:].transpose(1, 0, 2)
         if mask is not None:
-            Y = Y * np.asarray(mask, dtype=bool)[:, :, None]
+            Y = Y * mask[:, :, None]
         return np.ascontiguousarray(Y)
 
     @staticmethod
     def _mask_info(mask, n, T):
         if mask is None:
-            return None, []
+            return None, None, []
         mask = np.asarray(mask, dtype=bool)
         if mask.shape != (n, T):
             raise ValueError(f"mask shape {mask.shape} does not match input (n, steps) = {(n, T)}")
         keep = ~mask.T[:, :, None]  # (T, n, 1): True where the state is carried
         pad_steps = np.flatnonzero(keep.any(axis=(1, 2))).tolist()
-        return keep, pad_steps
+        return mask, keep, pad_steps
 
     def compute_mask(self, mask):
         return mask if self.return_sequences else None

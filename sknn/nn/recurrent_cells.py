@@ -3,6 +3,8 @@
 The sequence loop that runs them over time lives in :mod:`sknn.nn.recurrent`.
 """
 
+import inspect
+
 import numpy as np
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell"]
@@ -64,10 +66,9 @@ class _Cell:
         np.sum(dxw.reshape(-1, dxw.shape[-1]), axis=0, out=out)
 
     def __getstate__(self):
-        state = self.__dict__.copy()
-        for key in [k for k in state if k.startswith("_cache")]:
-            del state[key]
-        return state
+        # configuration only: weights belong to the layer, the rest are work buffers
+        names = inspect.signature(type(self).__init__).parameters
+        return {k: v for k, v in self.__dict__.items() if k in names}
 
 
 class SimpleRNNCell(_Cell):

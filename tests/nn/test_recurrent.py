@@ -354,3 +354,14 @@ def test_sequence_length_may_differ_from_build():
         ref, _ = ref_gru(layer, X)
         np.testing.assert_allclose(Y, ref, atol=1e-12)
         assert layer.backward(np.ones_like(Y)).shape == X.shape
+
+
+def test_pickle_keeps_no_buffers():
+    layer = LSTM(U)
+    layer.build((T, F), np.random.default_rng(0))
+    layer.forward(_data(), mask=RIGHT.astype(int))  # an integer mask is accepted
+    layer.backward(np.ones((N, U)))
+    clone = pickle.loads(pickle.dumps(layer))
+    assert vars(clone.cell) == {"units": U, "unit_forget_bias": True}
+    assert not hasattr(clone, "_cache")
+    np.testing.assert_array_equal(clone.forward(_data()), layer.forward(_data()))

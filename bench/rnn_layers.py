@@ -18,17 +18,8 @@ import numpy as np  # noqa: E402
 from sknn.nn import LSTM  # noqa: E402
 
 N, T, F, U, OUT = 64, 100, 8, 128, 5
-REPEATS = 20
-
-
-def best_time(step, repeats=REPEATS):
-    step()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), float(np.min(times))
+REPEATS = 8
+BLOCKS = 4
 
 
 def sknn_step_fn(X, y):
@@ -73,16 +64,28 @@ def main():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((N, T, F)).astype(np.float32)
     y = rng.standard_normal((N, OUT)).astype(np.float32)
-    med_s, min_s = best_time(sknn_step_fn(X, y))
-    print(f"sknn  LSTM train step: median {med_s * 1e3:7.2f} ms   min {min_s * 1e3:7.2f} ms")
+    steps = {"sknn": sknn_step_fn(X, y)}
     try:
-        import torch  # noqa: F401
+        steps["torch"] = torch_step_fn(X, y)
     except ImportError:
-        print("torch not installed; no comparison")
-        return
-    med_t, min_t = best_time(torch_step_fn(X, y))
-    print(f"torch LSTM train step: median {med_t * 1e3:7.2f} ms   min {min_t * 1e3:7.2f} ms")
-    print(f"ratio sknn / torch: median {med_s / med_t:.2f}x   min {min_s / min_t:.2f}x")
+        print("torch not installed; sknn only")
+    # Alternate blocks of runs so that background load hits both libraries alike;
+    # whole blocks (not single steps) because each library's idle thread pool
+    # keeps spinning for a while and would slow the other one down.
+    times = {name: [] for name in steps}
+    for _ in range(BLOCKS):
+        for name, step in steps.items():
+            step()
+            step()  # warm-up; lets the other library's threads go to sleep
+            for _ in range(REPEATS):
+                t0 = time.perf_counter()
+                step()
+                times[name].append(time.perf_counter() - t0)
+    for name, ts in times.items():
+        print(f"{name:5s} LSTM train step: median {np.median(ts) * 1e3:7.2f} ms   min {np.min(ts) * 1e3:7.2f} ms")
+    if "torch" in times:
+        s, t = times["sknn"], times["torch"]
+        print(f"ratio sknn / torch: median {np.median(s) / np.median(t):.2f}x   min {np.min(s) / np.min(t):.2f}x")
 
 
 if __name__ == "__main__":

@@ -329,3 +329,39 @@ def test_same_seed_same_weights():
     b.build((T, F), np.random.default_rng(3))
     for p, q in zip(a.params, b.params):
         np.testing.assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize("cls", CELLS)
+def test_fully_padded_sample_gives_zeros_and_no_gradient(cls):
+    layer = _built(cls, return_sequences=True)
+    mask = RIGHT.copy()
+    mask[2] = False
+    X = _data(8)
+    Y = layer.forward(X, mask=mask)
+    assert not Y[2].any()
+    dX = layer.backward(np.ones_like(Y))
+    assert not dX[2].any()
+    assert not dX[~mask].any()  # padded steps get no gradient
+
+
+def test_sequence_length_may_differ_from_build():
+    layer = GRU(U, return_sequences=True)
+    layer.build((T, F), np.random.default_rng(0))
+    for steps in (1, 2, 9):
+        X = _data(9, steps=steps)
+        Y = layer.forward(X)
+        assert Y.shape == (N, steps, U)
+        ref, _ = ref_gru(layer, X)
+        np.testing.assert_allclose(Y, ref, atol=1e-12)
+        assert layer.backward(np.ones_like(Y)).shape == X.shape
+
+
+def test_pickle_keeps_no_buffers():
+    layer = LSTM(U)
+    layer.build((T, F), np.random.default_rng(0))
+    layer.forward(_data(), mask=RIGHT.astype(int))  # an integer mask is accepted
+    layer.backward(np.ones((N, U)))
+    clone = pickle.loads(pickle.dumps(layer))
+    assert vars(clone.cell) == {"units": U, "unit_forget_bias": True}
+    assert not hasattr(clone, "_cache")
+    np.testing.assert_array_equal(clone.forward(_data()), layer.forward(_data()))

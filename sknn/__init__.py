@@ -1,7 +1,26 @@
 """sknn: neural networks in NumPy, served as scikit-learn estimators."""
 
-from .estimators import MLPClassifier, MLPRegressor
+from .estimators import (
+    ConvNetClassifier,
+    ConvNetRegressor,
+    MLPClassifier,
+    MLPRegressor,
+    NeuralNetClassifier,
+    NeuralNetRegressor,
+    RNNClassifier,
+    RNNRegressor,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]
+__all__ = [
+    "MLPClassifier",
+    "MLPRegressor",
+    "NeuralNetClassifier",
+    "NeuralNetRegressor",
+    "ConvNetClassifier",
+    "ConvNetRegressor",
+    "RNNClassifier",
+    "RNNRegressor",
+    "__version__",
+]

@@ -1,5 +1,17 @@
 """scikit-learn estimators built on the sknn engine."""
 
+from .conv import ConvNetClassifier, ConvNetRegressor
 from .mlp import MLPClassifier, MLPRegressor
+from .network import NeuralNetClassifier, NeuralNetRegressor
+from .recurrent import RNNClassifier, RNNRegressor
 
-__all__ = ["MLPClassifier", "MLPRegressor"]
+__all__ = [
+    "MLPClassifier",
+    "MLPRegressor",
+    "NeuralNetClassifier",
+    "NeuralNetRegressor",
+    "ConvNetClassifier",
+    "ConvNetRegressor",
+    "RNNClassifier",
+    "RNNRegressor",
+]

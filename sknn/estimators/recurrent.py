@@ -127,7 +127,7 @@ class RNNClassifier(NetworkClassifierMixin, _BaseRNN):
     >>> import numpy as np
     >>> from sknn import RNNClassifier
     >>> rng = np.random.default_rng(0)
-    >>> X = [rng.standard_normal((rng.integers(5, 15), 2)) for _ in range(200)]  # varying lengths
+    >>> X = [rng.standard_normal((rng.integers(5, 15), 2)) for _ in range(100)]  # varying lengths
     >>> y = np.array([int(x[:, 0].sum() > 0) for x in X])
     >>> clf = RNNClassifier(cell="gru", units=16, learning_rate_init=0.01, max_iter=60,
     ...                     random_state=0).fit(X, y)
@@ -215,10 +215,10 @@ class RNNRegressor(NetworkRegressorMixin, _BaseRNN):
 
     >>> import numpy as np
     >>> from sknn import RNNRegressor
-    >>> t = np.arange(1000) * 0.1
+    >>> t = np.arange(320) * 0.1
     >>> windows = np.lib.stride_tricks.sliding_window_view(np.sin(t), 21)
     >>> X, y = windows[:, :20], windows[:, 20]
-    >>> reg = RNNRegressor(cell="gru", units=16, learning_rate_init=0.01, max_iter=30,
+    >>> reg = RNNRegressor(cell="gru", units=16, learning_rate_init=0.01, max_iter=40,
     ...                    random_state=0).fit(X, y)
     >>> reg.score(X, y) > 0.95
     True
@@ -229,7 +229,7 @@ class RNNRegressor(NetworkRegressorMixin, _BaseRNN):
     >>> reg = RNNRegressor(units=16, return_sequences=True, learning_rate_init=0.01,
     ...                    max_iter=10, random_state=0).fit(noisy, X)
     >>> reg.predict(noisy).shape
-    (980, 20)
+    (300, 20)
     """
     )
 

@@ -11,7 +11,8 @@ series). It ships with `tslearn <https://tslearn.readthedocs.io>`_ in
 
 :class:`sknn.RNNClassifier` reads 3-D arrays ``(n_series, n_steps, n_features)``
 directly. The series are downsampled 5x (55 steps) to keep the example fast;
-an LSTM and a GRU are compared.
+a bidirectional LSTM and a bidirectional GRU are compared (with this budget the
+GRU reaches about 97 % test accuracy, the LSTM about 71 %).
 """
 
 import sys
@@ -38,8 +39,8 @@ print(f"Trace: train {X_train.shape}, test {X_test.shape}, classes {np.unique(y_
 
 results = {}
 for cell in ("lstm", "gru"):
-    clf = RNNClassifier(cell=cell, units=32, hidden_layer_sizes=(32,), learning_rate_init=0.01,
-                        batch_size=20, max_iter=60, n_iter_no_change=60, clip_norm=1.0, random_state=0)
+    clf = RNNClassifier(cell=cell, units=32, bidirectional=True, hidden_layer_sizes=(32,), learning_rate_init=0.01,
+                        batch_size=20, max_iter=80, n_iter_no_change=80, clip_norm=1.0, random_state=0)
     start = time.perf_counter()
     clf.fit(X_train, y_train)
     acc = clf.score(X_test, y_test)

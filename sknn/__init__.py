@@ -2,12 +2,28 @@
 
 __version__ = "0.1.0"
 
-from .estimators import AutoencoderTransformer, MLPClassifier, MLPRegressor  # noqa: E402
+from .estimators import (  # noqa: E402
+    AutoencoderTransformer,
+    ConvNetClassifier,
+    ConvNetRegressor,
+    MLPClassifier,
+    MLPRegressor,
+    NeuralNetClassifier,
+    NeuralNetRegressor,
+    RNNClassifier,
+    RNNRegressor,
+)
 from .persistence import PersistenceError, load, save  # noqa: E402
 
 __all__ = [
     "MLPClassifier",
     "MLPRegressor",
+    "NeuralNetClassifier",
+    "NeuralNetRegressor",
+    "ConvNetClassifier",
+    "ConvNetRegressor",
+    "RNNClassifier",
+    "RNNRegressor",
     "AutoencoderTransformer",
     "save",
     "load",

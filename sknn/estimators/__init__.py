@@ -1,6 +1,19 @@
 """scikit-learn estimators built on the sknn engine."""
 
 from .autoencoder import AutoencoderTransformer
+from .conv import ConvNetClassifier, ConvNetRegressor
 from .mlp import MLPClassifier, MLPRegressor
+from .network import NeuralNetClassifier, NeuralNetRegressor
+from .recurrent import RNNClassifier, RNNRegressor
 
-__all__ = ["MLPClassifier", "MLPRegressor", "AutoencoderTransformer"]
+__all__ = [
+    "MLPClassifier",
+    "MLPRegressor",
+    "NeuralNetClassifier",
+    "NeuralNetRegressor",
+    "ConvNetClassifier",
+    "ConvNetRegressor",
+    "RNNClassifier",
+    "RNNRegressor",
+    "AutoencoderTransformer",
+]

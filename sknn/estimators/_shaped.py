@@ -1,0 +1,412 @@
+"""Shared pieces of the shaped-input estimators (NeuralNet, ConvNet, RNN).
+
+* :class:`ShapedInputMixin` plugs into :class:`~sknn.estimators._base.BaseNetwork`
+  through its validation hooks: 2-D X (rows reshaped to ``input_shape``),
+  3-D / 4-D arrays as they are, and lists of variable-length sequences
+  (right-padded with zeros, with a boolean mask the training loop and the
+  recurrent / pooling layers honour).
+* The training parameters every network shares, with one copy of their docs.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, validate_data
+
+from ..training import predict_raw
+
+__all__ = ["ShapedInputMixin", "pad_sequences", "store_params", "TRAINING_PARAMS_DOC", "COMMON_ATTRS_DOC"]
+
+
+def store_params(estimator, params):
+    """Store ``__init__``'s arguments (``locals()``) unchanged, as scikit-learn requires."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
+def _is_sequence_list(X):
+    """A list/tuple of 2-D arrays, or of 1-D arrays of unequal lengths."""
+    if not isinstance(X, (list, tuple)) or len(X) == 0:
+        return False
+    first = np.ndim(X[0])
+    if first == 2:
+        return True
+    if first == 1:
+        lengths = {len(x) for x in X}
+        return len(lengths) > 1
+    return False
+
+
+def pad_sequences(sequences, dtype=np.float64):
+    """Right-pad sequences with zeros to a ``(n, max_steps, n_features)`` array.
+
+    Parameters
+    ----------
+    sequences : list of array-like of shape (n_steps_i, n_features) or (n_steps_i,)
+        The sequences; 1-D ones have one feature.
+    dtype : numpy dtype, default=float64
+
+    Returns
+    -------
+    X : ndarray of shape (n_sequences, max_steps, n_features)
+    mask : ndarray of bool, shape (n_sequences, max_steps)
+        True on real steps, False on padding.
+
+    Examples
+    --------
+    >>> from sknn.estimators._shaped import pad_sequences
+    >>> X, mask = pad_sequences([[1.0, 2.0, 3.0], [4.0]])
+    >>> X.shape, mask.sum(axis=1).tolist()
+    ((2, 3, 1), [3, 1])
+    """
+    arrays = []
+    for i, s in enumerate(sequences):
+        a = np.asarray(s)
+        if a.ndim == 1:
+            a = a[:, None]
+        if a.ndim != 2:
+            raise ValueError(f"sequence {i} has shape {a.shape}; expected (n_steps, n_features).")
+        arrays.append(a)
+    features = {a.shape[1] for a in arrays}
+    if len(features) != 1:
+        raise ValueError(f"All sequences must have the same number of features, got {sorted(features)}.")
+    lengths = np.array([a.shape[0] for a in arrays])
+    if lengths.min() < 1:
+        raise ValueError("Every sequence needs at least one step.")
+    n, T, F = len(arrays), int(lengths.max()), features.pop()
+    try:
+        X = np.zeros((n, T, F), dtype=dtype)
+    except TypeError as exc:  # pragma: no cover - exotic dtypes
+        raise ValueError(str(exc)) from exc
+    for i, a in enumerate(arrays):
+        X[i, : a.shape[0]] = a
+    mask = np.arange(T) < lengths[:, None]
+    return X, mask
+
+
+class _Shaped:
+    """Validated input on its way to ``_shape_X``: the array and its mask."""
+
+    __slots__ = ("X", "mask")
+
+    def __init__(self, X, mask=None):
+        self.X, self.mask = X, mask
+
+    @property
+    def shape(self):
+        return self.X.shape
+
+
+class ShapedInputMixin:
+    """Validation hooks for networks whose samples are images or sequences.
+
+    Subclasses may set:
+
+    * ``_default_2d_shape(n_features)`` -- the sample shape of a 2-D row when
+      ``input_shape`` is None;
+    * ``_free_steps`` -- True when the network accepts any number of time
+      steps (recurrent networks), so only the other axes must match.
+    """
+
+    _free_steps = False
+    _allow_nd_target = False
+
+    def _default_2d_shape(self, n_features):
+        return (n_features, 1)
+
+    # -- parameter checks ---------------------------------------------------
+    def _check_shape_params(self):
+        try:
+            dt = np.dtype(self.dtype)
+        except TypeError:
+            dt = None
+        if dt not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
+        shape = self.input_shape
+        if shape is not None:
+            if isinstance(shape, numbers.Integral):
+                shape = (shape,)
+            if not isinstance(shape, (tuple, list)) or not all(
+                isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in shape
+            ):
+                raise ValueError(f"input_shape must be None or a tuple of positive ints, got {self.input_shape!r}.")
+
+    def _declared_shape(self):
+        s = self.input_shape
+        if s is None:
+            return None
+        return (int(s),) if isinstance(s, numbers.Integral) else tuple(int(v) for v in s)
+
+    # -- input ----------------------------------------------------------------
+    def _sample_shape_ok(self, got, want, free_steps):
+        """Whether sample shape ``got`` fits ``want`` (any step count if ``free_steps``)."""
+        got, want = tuple(got), tuple(want)
+        if free_steps and len(got) == len(want) and len(got) >= 2:
+            return got[1:] == want[1:]
+        return got == want
+
+    def _shape_2d(self, X, reset):
+        """Reshape validated 2-D rows to the sample shape."""
+        n_features = X.shape[1]
+        if reset:
+            declared = self._declared_shape()
+            if declared is None:
+                shape = tuple(self._default_2d_shape(n_features))
+            else:
+                shape = declared
+                if int(np.prod(shape)) != n_features:
+                    raise ValueError(
+                        f"X has {n_features} features per row, which cannot be reshaped to "
+                        f"input_shape={shape} ({int(np.prod(shape))} values)."
+                    )
+            self.input_shape_ = shape
+        return X.reshape((X.shape[0],) + tuple(self.input_shape_))
+
+    def _check_nd(self, X, reset, sequences=False):
+        got = tuple(X.shape[1:])
+        free = sequences or self._free_steps
+        if reset:
+            declared = self._declared_shape()
+            if declared is not None and not self._sample_shape_ok(got, declared, free):
+                raise ValueError(
+                    f"X has samples of shape {got}, which does not match input_shape={declared}."
+                )
+            self.input_shape_ = got
+            self.n_features_in_ = int(np.prod(got))
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+            return X
+        want = tuple(self.input_shape_)
+        if not self._sample_shape_ok(got, want, free):
+            raise ValueError(
+                f"X has samples of shape {got}, but this {type(self).__name__} was fitted "
+                f"on samples of shape {want} (input_shape_)."
+            )
+        return X
+
+    def _validate_input(self, X, reset):
+        dtype = (np.float64, np.float32)
+        if _is_sequence_list(X):
+            Xp, mask = pad_sequences(X)
+            Xp = check_array(Xp, allow_nd=True, dtype=dtype, input_name="X")
+            if mask.all():
+                mask = None
+            return _Shaped(self._check_nd(Xp, reset, sequences=True), mask)
+        if hasattr(X, "ndim") and getattr(X, "ndim", 2) > 2 and not hasattr(X, "iloc"):
+            X = check_array(X, allow_nd=True, dtype=dtype, input_name="X")
+            return _Shaped(self._check_nd(X, reset))
+        X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"], dtype=dtype, reset=reset)
+        if sp.issparse(X):  # convolutions and recurrences need dense samples
+            X = X.toarray()
+        return _Shaped(self._shape_2d(X, reset))
+
+    def _check_target(self, y, n):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        regressor = not hasattr(self, "predict_proba")
+        y = check_array(
+            y,
+            ensure_2d=False,
+            dtype="numeric" if regressor else None,
+            allow_nd=self._allow_nd_target,
+            input_name="y",
+            ensure_min_samples=1,
+        )
+        if y.ndim > 1 and y.shape[1] == 0:
+            raise ValueError("y has no columns.")
+        check_consistent_length(np.empty(n), y)
+        return y
+
+    def _validate_X_y(self, X, y, reset):
+        shaped = self._validate_input(X, reset)
+        y_checked = self._check_target(y, shaped.X.shape[0])
+        if y_checked.dtype.kind == "O" and not hasattr(self, "predict_proba"):  # pragma: no cover
+            y_checked = y_checked.astype(np.float64)
+        return shaped, y_checked
+
+    def _validate_X(self, X, reset):
+        return self._validate_input(X, reset)
+
+    def _shape_X(self, X):
+        if isinstance(X, _Shaped):
+            return X.X, X.mask
+        return X, None
+
+    def _network_dtype(self, X):
+        return np.dtype(self.dtype)
+
+    #: rows per inference block in float32 (see ``_raw_output``)
+    _predict_block = 64
+
+    def _raw_output(self, X):
+        """Raw network outputs for X, as float64.
+
+        In float32 the rounding of a matrix product can depend on how many
+        rows it has (BLAS picks different kernels), so a sample's prediction
+        could change with the samples predicted alongside it. Float32
+        inference therefore runs in fixed blocks of ``_predict_block`` rows,
+        the last one zero-padded: each row always goes through the same
+        kernels, and predictions are invariant to batching and subsetting.
+        """
+        check_is_fitted(self, "network_")
+        X, mask = self._shape_X(self._validate_X(X, reset=False))
+        net = self.network_
+        X = np.asarray(X, dtype=net.dtype)
+        if net.dtype == np.float64:
+            return predict_raw(net, X, mask)
+        n, block = X.shape[0], self._predict_block
+        out = None
+        for start in range(0, n, block):
+            stop = min(start + block, n)
+            Xb, mb = X[start:stop], None if mask is None else mask[start:stop]
+            if stop - start < block:
+                pad = block - (stop - start)
+                Xb = np.concatenate([Xb, np.zeros((pad,) + X.shape[1:], dtype=X.dtype)])
+                if mb is not None:
+                    mb = np.concatenate([mb, np.ones((pad,) + mask.shape[1:], dtype=bool)])
+            raw = net.forward(Xb, training=False, mask=mb)
+            if out is None:
+                out = np.empty((n,) + raw.shape[1:], dtype=np.float64)
+            # float64 to users, as scikit-learn returns (probabilities, logs, values)
+            out[start:stop] = raw[: stop - start]
+        return out
+
+
+TRAINING_PARAMS_DOC = """
+    solver : {'adam', 'sgd', 'lbfgs', 'adamw', 'rmsprop', 'adagrad'}, default='adam'
+        The weight optimiser (as in :class:`sknn.MLPClassifier`).
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on weights (decoupled weight decay with 'adamw').
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', 'step'} or Schedule, default='constant'
+        Learning-rate schedule, for every stochastic solver.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs (or L-BFGS iterations).
+
+    shuffle : bool, default=True
+        Whether to shuffle samples in each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, the validation split, shuffling and
+        dropout: the same seed gives the same predictions, bit for bit.
+
+    tol : float, default=1e-4
+        Tolerance for the optimisation (see ``n_iter_no_change``).
+
+    verbose : bool or int, default=False
+        Print progress; 2 adds a progress line per epoch.
+
+    warm_start : bool, default=False
+        Reuse the previous solution and optimiser state in the next ``fit``.
+
+    momentum : float, default=0.9
+        Momentum of the 'sgd' solver.
+
+    nesterovs_momentum : bool, default=True
+        Whether to use Nesterov's momentum with 'sgd'.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when its score
+        stops improving; the best weights are restored.
+
+    validation_fraction : float, default=0.1
+        Size of the held-out set for early stopping.
+
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam / AdamW parameters (``epsilon`` also for RMSprop and Adagrad).
+
+    n_iter_no_change : int, default=10
+        Epochs without ``tol`` improvement before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations with 'lbfgs'.
+
+    clip_norm : float or None, default=None
+        Clip the global gradient norm to this value at each step.
+
+    callbacks : list of callable or None, default=None
+        Called as ``callback(info)`` at each epoch's end (see
+        :class:`sknn.MLPClassifier`); returning True stops training.
+
+    dtype : {'float32', 'float64'}, default='float32'
+        Dtype of the weights and of the computation.
+"""
+
+CLASS_WEIGHT_DOC = """
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``.
+"""
+
+INPUT_DOC = """
+    Input
+    -----
+    ``X`` may be a 2-D array (each row reshaped to ``input_shape``), an
+    array whose samples already have the shape ``input_shape`` (3-D for
+    sequences ``(n_samples, n_steps, n_features)``, 4-D for images
+    ``(n_samples, height, width, channels)``), or a list of 2-D arrays
+    ``(n_steps_i, n_features)`` of varying lengths, which is right-padded with
+    zeros and masked (recurrent layers carry their state over padded steps and
+    global pooling ignores them). A sparse 2-D X is densified. A sample shape that does not match
+    ``input_shape`` raises a ValueError naming both shapes.
+"""
+
+COMMON_ATTRS_DOC = """
+    network_ : sknn.nn.Sequential
+        The trained network (the output layer included).
+
+    input_shape_ : tuple of int
+        Shape of one sample as the network sees it.
+
+    n_features_in_ : int
+        Number of values per sample (columns of a 2-D X).
+
+    feature_names_in_ : ndarray of str
+        Names of features seen during fit, when X is a DataFrame with string
+        column names.
+
+    loss_ : float
+        The loss at the end of training.
+
+    loss_curve_ : list of float
+        The mean training loss of each epoch (stochastic solvers).
+
+    best_loss_ : float or None
+        The minimum training loss reached (None with early stopping).
+
+    validation_scores_, validation_loss_curve_ : list of float or None
+        Held-out score and loss per epoch, with early stopping.
+
+    best_validation_score_ : float or None
+        The best held-out score, with early stopping.
+
+    n_iter_ : int
+        Number of epochs (or L-BFGS iterations) of the last fit.
+
+    t_ : int
+        Number of training samples seen by the solver.
+
+    out_activation_ : str
+        Name of the output activation.
+"""
+
+
+def training_init_names():
+    """Names of the shared training parameters, in ``__init__`` order."""
+    return (
+        "solver alpha batch_size learning_rate learning_rate_init power_t max_iter shuffle "
+        "random_state tol verbose warm_start momentum nesterovs_momentum early_stopping "
+        "validation_fraction beta_1 beta_2 epsilon n_iter_no_change max_fun clip_norm callbacks dtype"
+    ).split()

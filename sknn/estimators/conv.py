@@ -1,0 +1,276 @@
+"""ConvNetClassifier and ConvNetRegressor: convolutional presets.
+
+Blocks of convolution -> (batch norm) -> activation -> max pooling, one per
+entry of ``filters``, then a flattened dense head. 2-D samples
+``(steps, channels)`` get 1-D convolutions, 3-D samples
+``(height, width, channels)`` get 2-D convolutions.
+"""
+
+import numbers
+
+from ..nn import Activation, BatchNorm, Conv1D, Conv2D, Dense, Dropout, Flatten, MaxPool1D, MaxPool2D
+from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense
+from ._shaped import (
+    CLASS_WEIGHT_DOC,
+    COMMON_ATTRS_DOC,
+    INPUT_DOC,
+    TRAINING_PARAMS_DOC,
+    ShapedInputMixin,
+    store_params,
+)
+
+__all__ = ["ConvNetClassifier", "ConvNetRegressor"]
+
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu")
+
+
+def _int_tuple(name, value, allow_empty=True):
+    values = (value,) if isinstance(value, numbers.Integral) else value
+    try:
+        values = tuple(values)
+    except TypeError:
+        raise ValueError(f"{name} must be an int or a tuple of ints, got {value!r}.") from None
+    if (not values and not allow_empty) or not all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in values
+    ):
+        raise ValueError(f"{name} must be positive ints, got {value!r}.")
+    return tuple(int(v) for v in values)
+
+
+class _BaseConvNet(ShapedInputMixin, BaseNetwork):
+    def _validate_params(self):
+        super()._validate_params()
+        self._check_shape_params()
+        _int_tuple("filters", self.filters)
+        _int_tuple("kernel_size", self.kernel_size, allow_empty=False)
+        if self.pool_size is not None:
+            _int_tuple("pool_size", self.pool_size, allow_empty=False)
+        _int_tuple("hidden_layer_sizes", self.hidden_layer_sizes)
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}.")
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, numbers.Real) or not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be a float in [0, 1), got {self.dropout!r}.")
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"padding must be 'valid' or 'same', got {self.padding!r}.")
+        shape = self._declared_shape()
+        if shape is not None and len(shape) not in (2, 3):
+            raise ValueError(
+                "input_shape must be (steps, channels) or (height, width, channels), "
+                f"got {self.input_shape!r}."
+            )
+
+    def _build_layers(self, input_shape, n_outputs, rng):
+        rank = len(input_shape) - 1
+        if rank not in (1, 2):
+            raise ValueError(
+                "ConvNet samples must have shape (steps, channels) or (height, width, channels), "
+                f"got {tuple(input_shape)}."
+            )
+        conv, pool = (Conv1D, MaxPool1D) if rank == 1 else (Conv2D, MaxPool2D)
+        init = "he_uniform" if self.activation in ("relu", "leaky_relu", "elu", "gelu") else "glorot_uniform"
+        layers = []
+        for f in _int_tuple("filters", self.filters):
+            layers.append(conv(f, self.kernel_size, padding=self.padding, kernel_initializer=init))
+            if self.batch_norm:
+                layers.append(BatchNorm())
+            layers.append(Activation(self.activation))
+            if self.pool_size is not None and self.pool_size != 1:
+                # "same" pooling keeps a partial window at an odd edge, so
+                # small inputs never shrink to nothing.
+                layers.append(pool(self.pool_size, padding="same"))
+        layers.append(Flatten())
+        for units in _int_tuple("hidden_layer_sizes", self.hidden_layer_sizes):
+            layers.append(Dense(units, kernel_initializer=init))
+            if self.batch_norm:
+                layers.append(BatchNorm())
+            layers.append(Activation(self.activation))
+            if self.dropout:
+                layers.append(Dropout(self.dropout))
+        layers.append(output_dense(n_outputs))
+        return layers
+
+
+_CONV_PARAMS_DOC = """
+    input_shape : tuple of int or None, default=None
+        Shape of one sample: ``(steps, channels)`` for 1-D convolutions,
+        ``(height, width, channels)`` for 2-D ones (e.g. ``(8, 8, 1)`` for the
+        digits). None takes the sample shape of a 3-D / 4-D X, and makes each
+        row of a 2-D X a 1-D signal of ``n_features`` steps with one channel.
+
+    filters : tuple of int, default=(32, 64)
+        Number of filters of each convolution block (one block per entry).
+
+    kernel_size : int or tuple of int, default=3
+        Size of the convolution windows.
+
+    pool_size : int, tuple of int or None, default=2
+        Max-pooling window after each block (None or 1: no pooling). Pooling
+        uses "same" padding, so an odd edge keeps a partial window.
+
+    hidden_layer_sizes : tuple of int, default=(128,)
+        Sizes of the dense layers between the flattened features and the output.
+
+    activation : str, default='relu'
+        Activation of the convolution and hidden dense layers: 'identity',
+        'logistic', 'tanh', 'relu', 'leaky_relu', 'elu' or 'gelu'.
+
+    dropout : float, default=0.0
+        Dropout rate after each hidden dense layer.
+
+    batch_norm : bool, default=False
+        Batch normalisation before each activation.
+
+    padding : {'same', 'valid'}, default='same'
+        Padding of the convolutions.
+"""
+
+
+class ConvNetClassifier(NetworkClassifierMixin, _BaseConvNet):
+    __doc__ = (
+        """Convolutional neural network classifier (1-D signals or 2-D images).
+
+    ``len(filters)`` blocks of convolution, activation and max pooling, then
+    dense layers and a softmax (or sigmoid) output trained with the log-loss,
+    through the same training loop and parameters as
+    :class:`sknn.MLPClassifier`.
+
+    Parameters
+    ----------"""
+        + _CONV_PARAMS_DOC
+        + TRAINING_PARAMS_DOC
+        + CLASS_WEIGHT_DOC
+        + INPUT_DOC
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+"""
+        + COMMON_ATTRS_DOC
+        + """
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn import ConvNetClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = ConvNetClassifier(input_shape=(8, 8, 1), filters=(8,), hidden_layer_sizes=(32,),
+    ...                         learning_rate_init=0.01, max_iter=15, random_state=0)
+    >>> clf.fit(X[:500] / 16, y[:500]).score(X[500:1000] / 16, y[500:1000]) > 0.8
+    True
+    >>> clf.network_.layers[0]
+    Conv2D(filters=8, kernel_size=3, padding='same', kernel_initializer='he_uniform')
+    """
+    )
+
+    def __init__(
+        self,
+        input_shape=None,
+        filters=(32, 64),
+        kernel_size=3,
+        pool_size=2,
+        hidden_layer_sizes=(128,),
+        activation="relu",
+        *,
+        dropout=0.0,
+        batch_norm=False,
+        padding="same",
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        class_weight=None,
+        clip_norm=None,
+        callbacks=None,
+        dtype="float32",
+    ):
+        store_params(self, locals())
+
+
+class ConvNetRegressor(NetworkRegressorMixin, _BaseConvNet):
+    __doc__ = (
+        """Convolutional neural network regressor (1-D signals or 2-D images).
+
+    ``len(filters)`` blocks of convolution, activation and max pooling, then
+    dense layers and a linear output trained with the half squared error,
+    through the same training loop and parameters as
+    :class:`sknn.MLPRegressor`. Multi-output targets are supported.
+
+    Parameters
+    ----------"""
+        + _CONV_PARAMS_DOC
+        + TRAINING_PARAMS_DOC
+        + INPUT_DOC
+        + """
+    Attributes
+    ----------"""
+        + COMMON_ATTRS_DOC
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn import ConvNetRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((300, 16))          # 300 signals of 16 steps
+    >>> y = X[:, 4:8].sum(axis=1)                    # a local pattern
+    >>> reg = ConvNetRegressor(filters=(8,), hidden_layer_sizes=(16,), learning_rate_init=0.01,
+    ...                        max_iter=100, random_state=0).fit(X, y)
+    >>> reg.score(X, y) > 0.9
+    True
+    """
+    )
+
+    def __init__(
+        self,
+        input_shape=None,
+        filters=(32, 64),
+        kernel_size=3,
+        pool_size=2,
+        hidden_layer_sizes=(128,),
+        activation="relu",
+        *,
+        dropout=0.0,
+        batch_norm=False,
+        padding="same",
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        clip_norm=None,
+        callbacks=None,
+        dtype="float32",
+    ):
+        store_params(self, locals())

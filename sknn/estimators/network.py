@@ -1,0 +1,245 @@
+"""NeuralNetClassifier and NeuralNetRegressor: the architecture is a parameter.
+
+``layers`` is a list of :mod:`sknn.nn` layer objects holding configuration
+only. ``fit`` deep-copies them before building, so the objects in the
+parameter are never mutated: ``clone``, ``get_params`` and
+``GridSearchCV(param_grid={"layers": [arch_a, arch_b]})`` just work. The output
+layer and the loss come from the task.
+"""
+
+import copy
+
+import numpy as np
+
+from ..nn import Activation, Dense, Flatten, Layer, Sequential
+from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense
+from ._shaped import (
+    CLASS_WEIGHT_DOC,
+    COMMON_ATTRS_DOC,
+    INPUT_DOC,
+    TRAINING_PARAMS_DOC,
+    ShapedInputMixin,
+    store_params,
+)
+
+__all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
+
+
+def _default_layers():
+    return [Dense(100), Activation("relu")]
+
+
+def _probe_output_shape(layers, input_shape, dtype):
+    """Output shape of a stack, from a throw-away build (the real rng is untouched)."""
+    net = Sequential(copy.deepcopy(layers))
+    return net.build(input_shape, np.random.default_rng(0), dtype)
+
+
+class _BaseNeuralNet(ShapedInputMixin, BaseNetwork):
+    def _default_2d_shape(self, n_features):
+        return (n_features,)
+
+    def _hidden_layers(self):
+        layers = _default_layers() if self.layers is None else self.layers
+        if isinstance(layers, Layer):
+            layers = [layers]
+        if not isinstance(layers, (list, tuple)) or not all(isinstance(l, Layer) for l in layers):
+            raise ValueError(
+                "layers must be a list of sknn.nn layer objects (configuration only), "
+                f"got {self.layers!r}."
+            )
+        return list(layers)
+
+    def _validate_params(self):
+        super()._validate_params()
+        self._check_shape_params()
+        self._hidden_layers()
+
+    def _build_layers(self, input_shape, n_outputs, rng):
+        # Copies: the layer objects in ``self.layers`` hold configuration only.
+        layers = copy.deepcopy(self._hidden_layers())
+        n_outputs = tuple(n_outputs)
+        out_shape = _probe_output_shape(layers, input_shape, self.dtype) if layers else tuple(input_shape)
+        if len(n_outputs) >= 2 and tuple(out_shape[:-1]) == n_outputs[:-1]:
+            # A target with a time axis: one output vector per step.
+            layers.append(Dense(n_outputs[-1]))
+            return layers
+        if len(out_shape) > 1:
+            layers.append(Flatten())
+        layers.append(output_dense(n_outputs))
+        return layers
+
+
+_NN_PARAMS_DOC = """
+    layers : list of sknn.nn.Layer or None, default=None
+        The hidden layers, configuration only (they are deep-copied before
+        being built, never mutated). None means ``[Dense(100),
+        Activation("relu")]``. The output layer is appended from the task; when
+        the last hidden layer's output has several axes it is flattened first.
+
+    input_shape : tuple of int or None, default=None
+        Shape of one sample. None keeps the rows of a 2-D X as they are
+        (a vector per sample) and takes the sample shape of a 3-D / 4-D X.
+"""
+
+
+class NeuralNetClassifier(NetworkClassifierMixin, _BaseNeuralNet):
+    __doc__ = (
+        """A neural network classifier whose architecture is a parameter.
+
+    Give any stack of :mod:`sknn.nn` layers; the output layer (softmax for
+    several classes, sigmoid for binary and multilabel targets) and the
+    log-loss come from the task. Training goes through the same loop and has
+    the same parameters as :class:`sknn.MLPClassifier`.
+
+    Parameters
+    ----------"""
+        + _NN_PARAMS_DOC
+        + TRAINING_PARAMS_DOC
+        + CLASS_WEIGHT_DOC
+        + INPUT_DOC
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+"""
+        + COMMON_ATTRS_DOC
+        + """
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sknn import NeuralNetClassifier
+    >>> from sknn.nn import Activation, Dense, Dropout
+    >>> X, y = load_iris(return_X_y=True)
+    >>> layers = [Dense(32), Activation("relu"), Dropout(0.1)]
+    >>> clf = NeuralNetClassifier(layers, learning_rate_init=0.01, max_iter=200, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    >>> "params" in vars(clf.layers[0])  # the parameter itself is never built
+    False
+    """
+    )
+
+    def __init__(
+        self,
+        layers=None,
+        *,
+        input_shape=None,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        class_weight=None,
+        clip_norm=None,
+        callbacks=None,
+        dtype="float32",
+    ):
+        store_params(self, locals())
+
+
+class NeuralNetRegressor(NetworkRegressorMixin, _BaseNeuralNet):
+    __doc__ = (
+        """A neural network regressor whose architecture is a parameter.
+
+    Give any stack of :mod:`sknn.nn` layers; a linear output layer and the
+    half squared error are added. A target with a time axis (``y`` of shape
+    ``(n_samples, n_steps, n_outputs)``) is predicted step by step when the
+    stack returns sequences of the same length (e.g. ``LSTM(...,
+    return_sequences=True)``). Training has the same parameters as
+    :class:`sknn.MLPRegressor`.
+
+    Parameters
+    ----------"""
+        + _NN_PARAMS_DOC
+        + TRAINING_PARAMS_DOC
+        + INPUT_DOC
+        + """
+    Attributes
+    ----------"""
+        + COMMON_ATTRS_DOC
+        + """
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sknn import NeuralNetRegressor
+    >>> from sknn.nn import Activation, Dense
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1, random_state=0)
+    >>> reg = NeuralNetRegressor([Dense(32), Activation("tanh")], solver="lbfgs",
+    ...                          max_iter=500, random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.9
+    True
+    """
+    )
+
+    _allow_nd_target = True
+
+    def __init__(
+        self,
+        layers=None,
+        *,
+        input_shape=None,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        clip_norm=None,
+        callbacks=None,
+        dtype="float32",
+    ):
+        store_params(self, locals())
+
+    def score(self, X, y, sample_weight=None):
+        """R² of the predictions, over all outputs (and steps) of each sample.
+
+        Parameters
+        ----------
+        X : array-like or list of sequences
+        y : array-like of shape (n_samples,), (n_samples, n_outputs) or (n_samples, n_steps, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.metrics import r2_score
+
+        y = np.asarray(y)
+        pred = self.predict(X)
+        if y.ndim > 2:
+            y, pred = y.reshape(y.shape[0], -1), pred.reshape(pred.shape[0], -1)
+        return r2_score(y, pred, sample_weight=sample_weight)

@@ -51,5 +51,47 @@ def _skip_sklearn_members(app, what, name, obj, skip, options):
     return None
 
 
+_EXTRA_SECTIONS = ("Shape", "Input")
+
+
+def _is_header(lines, i):
+    return (
+        i + 1 < len(lines)
+        and lines[i].strip()
+        and set(lines[i + 1].strip()) == {"-"}
+        and len(lines[i + 1].strip()) >= 3
+    )
+
+
+def _fold_extra_sections(app, what, name, obj, options, lines):
+    """numpydoc knows no "Shape" / "Input" sections (PyTorch style): fold them into Notes."""
+    out, moved, i = [], [], 0
+    while i < len(lines):
+        if _is_header(lines, i) and lines[i].strip() in _EXTRA_SECTIONS:
+            title = lines[i].strip()
+            i += 2
+            block = []
+            while i < len(lines) and not _is_header(lines, i):
+                block.append(lines[i])
+                i += 1
+            moved += [f"**{title}**", ""] + block + [""]
+        else:
+            out.append(lines[i])
+            i += 1
+    if not moved:
+        return
+    for j in range(len(out)):
+        if _is_header(out, j) and out[j].strip() == "Notes":
+            out[j + 2 : j + 2] = moved
+            break
+    else:
+        out += ["", "Notes", "-----"] + moved
+    lines[:] = out
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_sklearn_members)
+    app.connect("autodoc-process-docstring", _fold_extra_sections, priority=100)
+
+# Shape / Input sections are folded into Notes above; numpydoc's scraper warns before that happens.
+warnings.filterwarnings("ignore", category=UserWarning, message="Unknown section (Shape|Input)")

@@ -134,6 +134,14 @@ def test_pool2d_gradients(cls, kwargs):
     _assert_grads(check_layer_gradients(cls(**kwargs), X))
 
 
+@pytest.mark.parametrize("cls", [MaxPool2D, AvgPool2D])
+@pytest.mark.parametrize("pool_size", [2, (2, 3)])
+def test_pool2d_gradients_exact_tiling(cls, pool_size):
+    # windows cover the input exactly: the gradient buffer is not pre-zeroed
+    X = _rng(3).standard_normal((2, 8, 6, 2))
+    _assert_grads(check_layer_gradients(cls(pool_size), X))
+
+
 @pytest.mark.parametrize("cls", [MaxPool1D, AvgPool1D])
 @pytest.mark.parametrize(
     "kwargs", [dict(), dict(pool_size=3, strides=1), dict(pool_size=3, strides=2, padding="same")], ids=str

@@ -137,8 +137,17 @@ class _Grid:
         return out[:, 0, :, 0]
 
 
-def _to_2d(X, rank):
-    """View a 1-D input ``(n, steps, c)`` as ``(n, 1, steps, c)``."""
+def _to_2d(X, rank, layer):
+    """View a 1-D input ``(n, steps, c)`` as ``(n, 1, steps, c)``.
+
+    Also checks the sample shape: the strided window views must never reach
+    past the data of an input smaller than the one the layer was built for.
+    """
+    if X.shape[1:] != layer.input_shape:
+        raise ValueError(
+            f"{type(layer).__name__} was built for samples of shape {layer.input_shape}, "
+            f"got {X.shape[1:]}"
+        )
     return X[:, None] if rank == 1 else X
 
 
@@ -223,7 +232,7 @@ class _Conv(_ScratchMixin, Layer):
 
     def forward(self, X, training=False, mask=None):
         g = self._grid_
-        X = _to_2d(np.asarray(X, dtype=self.dtype), self.rank)
+        X = _to_2d(np.asarray(X, dtype=self.dtype), self.rank, self)
         n, c = X.shape[0], X.shape[-1]
         Xp = g.pad(X, self._cache_pad)
         rows = n * g.out_hw[0] * g.out_hw[1]
@@ -425,7 +434,7 @@ class _Pool(_ScratchMixin, Layer):
 
     def forward(self, X, training=False, mask=None):
         g = self._grid_
-        X = _to_2d(np.asarray(X), self.rank)
+        X = _to_2d(np.asarray(X), self.rank, self)
         if not np.issubdtype(X.dtype, np.floating):
             X = X.astype(self.dtype)
         self._cache_shape, self._cache_dtype = X.shape, X.dtype
@@ -459,7 +468,8 @@ class _Pool(_ScratchMixin, Layer):
             return None
         g = self._grid_
         shape, dtype = self._cache_shape, self._cache_dtype
-        dY = _to_2d(np.asarray(dY, dtype=dtype), self.rank)
+        dY = np.asarray(dY, dtype=dtype)
+        dY = dY[:, None] if self.rank == 1 else dY
         if self.kind == "avg" and self._tiled:
             (kh, kw) = g.kernel
             dX = (np.empty if self._covers else np.zeros)(shape, dtype=dtype)

@@ -227,6 +227,10 @@ def test_config_and_errors():
         Conv2D(4, 3).build((5, 5), _rng())
     with pytest.raises(ValueError, match="smaller"):
         Conv1D(4, 5).build((3, 1), _rng())
+    built = Conv2D(2, 3)
+    built.build((6, 6, 1), _rng())
+    with pytest.raises(ValueError, match="built for"):
+        built.forward(np.zeros((1, 5, 5, 1)))
     with pytest.raises(ValueError, match="pool_size"):
         MaxPool2D((2, 2, 2)).build((5, 5, 1), _rng())
 

@@ -53,6 +53,12 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    try:  # same thread budget for NumPy's BLAS as for torch
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads, user_api="blas")
+    except ImportError:
+        pass
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((args.batch, 28, 28, 1)).astype(np.float32)
@@ -133,7 +139,7 @@ def main():
             results[name] = (min(results[name][0], f), min(results[name][1], s))
             time.sleep(0.2)
 
-    print(f"batch {args.batch}, float32, torch threads {args.threads}, best of {args.rounds} rounds of median of {args.repeat}")
+    print(f"batch {args.batch}, float32, {args.threads} threads (BLAS and torch), best of {args.rounds} rounds of median of {args.repeat}")
     print("sknn per layer (ms):  layer        forward  backward")
     for name, (f, b) in zip(names, per_layer):
         print(f"                      {name:<12} {f * 1e3:7.2f}  {b * 1e3:7.2f}")

@@ -314,6 +314,17 @@ def test_float32_stays_float32(layer, shape):
     assert all(g.dtype == np.float32 for g in layer.grads)
 
 
+@pytest.mark.parametrize("cls", [GlobalAvgPool, GlobalMaxPool])
+def test_float32_masked_global_pool(cls):
+    X = _rng(16).standard_normal((2, 5, 3)).astype(np.float32)
+    mask = np.array([[1, 1, 0, 0, 0], [0] * 5], dtype=bool)
+    layer = cls()
+    layer.build((5, 3), _rng(), np.float32)
+    Y = layer.forward(X, mask=mask)
+    assert Y.dtype == np.float32
+    assert layer.backward(np.ones_like(Y)).dtype == np.float32
+
+
 def test_float32_close_to_float64():
     X = _rng(13).standard_normal((4, 10, 10, 3))
     l64, l32 = Conv2D(5, 3, padding="same"), Conv2D(5, 3, padding="same")

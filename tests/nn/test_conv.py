@@ -134,6 +134,14 @@ def test_pool2d_gradients(cls, kwargs):
     _assert_grads(check_layer_gradients(cls(**kwargs), X))
 
 
+@pytest.mark.parametrize("cls", [MaxPool2D, AvgPool2D])
+@pytest.mark.parametrize("pool_size", [2, (2, 3)])
+def test_pool2d_gradients_exact_tiling(cls, pool_size):
+    # windows cover the input exactly: the gradient buffer is not pre-zeroed
+    X = _rng(3).standard_normal((2, 8, 6, 2))
+    _assert_grads(check_layer_gradients(cls(pool_size), X))
+
+
 @pytest.mark.parametrize("cls", [MaxPool1D, AvgPool1D])
 @pytest.mark.parametrize(
     "kwargs", [dict(), dict(pool_size=3, strides=1), dict(pool_size=3, strides=2, padding="same")], ids=str
@@ -219,6 +227,10 @@ def test_config_and_errors():
         Conv2D(4, 3).build((5, 5), _rng())
     with pytest.raises(ValueError, match="smaller"):
         Conv1D(4, 5).build((3, 1), _rng())
+    built = Conv2D(2, 3)
+    built.build((6, 6, 1), _rng())
+    with pytest.raises(ValueError, match="built for"):
+        built.forward(np.zeros((1, 5, 5, 1)))
     with pytest.raises(ValueError, match="pool_size"):
         MaxPool2D((2, 2, 2)).build((5, 5, 1), _rng())
 
@@ -300,6 +312,17 @@ def test_float32_stays_float32(layer, shape):
     assert dX.dtype == np.float32 and dX.shape == X.shape
     assert all(p.dtype == np.float32 for p in layer.params)
     assert all(g.dtype == np.float32 for g in layer.grads)
+
+
+@pytest.mark.parametrize("cls", [GlobalAvgPool, GlobalMaxPool])
+def test_float32_masked_global_pool(cls):
+    X = _rng(16).standard_normal((2, 5, 3)).astype(np.float32)
+    mask = np.array([[1, 1, 0, 0, 0], [0] * 5], dtype=bool)
+    layer = cls()
+    layer.build((5, 3), _rng(), np.float32)
+    Y = layer.forward(X, mask=mask)
+    assert Y.dtype == np.float32
+    assert layer.backward(np.ones_like(Y)).dtype == np.float32
 
 
 def test_float32_close_to_float64():

@@ -2,19 +2,11 @@
 
 from . import activations, initializers, losses, optimizers, schedules
 from .activations import Activation
-from .conv import (
-    AvgPool1D,
-    AvgPool2D,
-    Conv1D,
-    Conv2D,
-    GlobalAvgPool,
-    GlobalMaxPool,
-    MaxPool1D,
-    MaxPool2D,
-)
+from .conv import Conv1D, Conv2D
 from .dense import BatchNorm, Dense, Dropout, Flatten, Reshape
 from .embedding import Embedding
 from .layer import Layer, Sequential
+from .pooling import AvgPool1D, AvgPool2D, GlobalAvgPool, GlobalMaxPool, MaxPool1D, MaxPool2D
 from .recurrent import GRU, LSTM, Bidirectional, Recurrent, SimpleRNN
 from .activity import ActivityL1
 from .noise import GaussianNoise, MaskingNoise

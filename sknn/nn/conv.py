@@ -116,29 +116,37 @@ class _Grid:
     def mask(self, mask):
         """Downsample a ``(n, steps)`` sequence mask (1-D layers only).
 
-        An output step is valid when its window covers at least one valid step.
+        An output step is valid when the unpadded sequence alone would have it:
+        with padding, when its anchor step (``j * stride``) is valid; without,
+        when every step its window covers is valid.
         """
         if mask is None:
             return None
-        m = np.asarray(mask, dtype=bool)[:, None, :, None]
-        mp = self.pad(m, [None, None], False)
-        out = np.zeros((m.shape[0],) + self.out_hw + (1,), dtype=bool)
+        m = np.asarray(mask, dtype=bool)
+        if self.padded:
+            return m[:, :: self.strides[1]][:, : self.out_hw[1]]
+        mp = m[:, None, :, None]
+        out = np.ones((m.shape[0],) + self.out_hw + (1,), dtype=bool)
         for _, (si, sj) in self.offsets():
-            out |= mp[:, si, sj]
+            out &= mp[:, si, sj]
         return out[:, 0, :, 0]
 
 
 def _to_2d(X, rank, layer):
     """View a 1-D input ``(n, steps, c)`` as ``(n, 1, steps, c)``.
 
-    Also checks the sample shape: the strided window views must never reach
-    past the data of an input smaller than the one the layer was built for.
+    A sample shape other than the current geometry's (e.g. a batch of shorter
+    padded sequences) rebuilds the geometry for it; the weights depend only on
+    the kernel and the channels, which must match what the layer was built for.
     """
-    if X.shape[1:] != layer.input_shape:
-        raise ValueError(
-            f"{type(layer).__name__} was built for samples of shape {layer.input_shape}, "
-            f"got {X.shape[1:]}"
-        )
+    shape = X.shape[1:]
+    if shape != layer._geometry_shape:
+        if len(shape) != len(layer.input_shape) or shape[-1] != layer.input_shape[-1]:
+            raise ValueError(
+                f"{type(layer).__name__} was built for samples of shape {layer.input_shape} "
+                f"({layer.input_shape[-1]} channels last), got {shape}"
+            )
+        layer._set_geometry(shape)
     return X[:, None] if rank == 1 else X
 
 
@@ -189,6 +197,12 @@ class _Conv(_ScratchMixin, Layer):
         hw = tuple(input_shape[:-1]) if r == 2 else (1, input_shape[0])
         return _Grid(hw, k, s, d, _check_padding(self.padding))
 
+    def _set_geometry(self, sample_shape):
+        """Index geometry (and scratch buffers) for samples of ``sample_shape``."""
+        self._grid_ = self._grid(sample_shape)
+        self._geometry_shape = tuple(sample_shape)
+        self._reset_scratch()
+
     def compute_output_shape(self, input_shape):
         grid = self._grid(input_shape)
         spatial = grid.out_hw if self.rank == 2 else grid.out_hw[1:]
@@ -198,7 +212,7 @@ class _Conv(_ScratchMixin, Layer):
         if int(self.filters) < 1:
             raise ValueError(f"filters must be a positive int, got {self.filters!r}")
         super().build(input_shape, rng, dtype)
-        self._grid_ = self._grid(self.input_shape)
+        self._set_geometry(self.input_shape)
         in_ch, f = self.input_shape[-1], int(self.filters)
         k = _tuple(self.kernel_size, self.rank, "kernel_size")
         area = math.prod(k)
@@ -222,8 +236,14 @@ class _Conv(_ScratchMixin, Layer):
         return buf
 
     def forward(self, X, training=False, mask=None):
-        g = self._grid_
-        X = _to_2d(np.asarray(X, dtype=self.dtype), self.rank, self)
+        X = np.asarray(X, dtype=self.dtype)
+        self._cache_in_mask = None
+        if mask is not None and self.rank == 1:
+            # padded steps read as zeros, like the padding of a sequence alone
+            self._cache_in_mask = np.asarray(mask, dtype=X.dtype)[:, :, None]
+            X = X * self._cache_in_mask
+        X = _to_2d(X, self.rank, self)
+        g = self._grid_  # after _to_2d, which may switch the geometry
         n, c = X.shape[0], X.shape[-1]
         Xp = g.pad(X, self._cache_pad)
         rows = n * g.out_hw[0] * g.out_hw[1]
@@ -277,7 +297,10 @@ class _Conv(_ScratchMixin, Layer):
         dXp = np.zeros((n,) + g.padded_hw + (c,), dtype=self.dtype)
         for k, (si, sj) in g.offsets():
             dXp[:, si, sj] += dcols[k]
-        return _from_2d(g.unpad(dXp), self.rank)
+        dX = _from_2d(g.unpad(dXp), self.rank)
+        if self._cache_in_mask is not None:
+            dX *= self._cache_in_mask
+        return dX
 
     def compute_mask(self, mask):
         if self.rank != 1:

@@ -54,7 +54,13 @@ class _Pool(_ScratchMixin, Layer):
 
     def build(self, input_shape, rng, dtype=np.float64):
         super().build(input_shape, rng, dtype)
-        g = self._grid_ = self._grid(self.input_shape)
+        self._set_geometry(self.input_shape)
+        return self.output_shape
+
+    def _set_geometry(self, sample_shape):
+        """Index geometry, scratch buffers and pooling counts for ``sample_shape``."""
+        g = self._grid_ = self._grid(sample_shape)
+        self._geometry_shape = tuple(sample_shape)
         self._reset_scratch()
         # Windows tile the input: the average-pool gradient is one broadcast
         # into a reshaped view; when they also cover it, nothing needs zeroing.
@@ -70,7 +76,6 @@ class _Pool(_ScratchMixin, Layer):
             for _, (si, sj) in g.offsets():
                 count += onesp[:, si, sj]
             self._inv_count = 1.0 / count
-        return self.output_shape
 
     def _tiles(self, X):
         """View ``(n, oh, kh, ow, kw, c)`` of a non-padded input tiled by the pool."""
@@ -79,8 +84,8 @@ class _Pool(_ScratchMixin, Layer):
         return X[:, :oh * kh, :ow * kw].reshape(X.shape[0], oh, kh, ow, kw, X.shape[-1])
 
     def forward(self, X, training=False, mask=None):
-        g = self._grid_
         X = _to_2d(np.asarray(X), self.rank, self)
+        g = self._grid_  # after _to_2d, which may switch the geometry
         if not np.issubdtype(X.dtype, np.floating):
             X = X.astype(self.dtype)
         self._cache_shape, self._cache_dtype = X.shape, X.dtype

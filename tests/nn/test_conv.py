@@ -230,7 +230,7 @@ def test_config_and_errors():
     built = Conv2D(2, 3)
     built.build((6, 6, 1), _rng())
     with pytest.raises(ValueError, match="built for"):
-        built.forward(np.zeros((1, 5, 5, 1)))
+        built.forward(np.zeros((1, 6, 6, 2)))  # wrong number of channels
     with pytest.raises(ValueError, match="pool_size"):
         MaxPool2D((2, 2, 2)).build((5, 5, 1), _rng())
 
@@ -389,13 +389,52 @@ def test_sequence_mask_through_conv1d_and_pool1d():
     conv = Conv1D(2, 3, padding="same")
     conv.build((8, 1), _rng())
     conv.forward(np.zeros((2, 8, 1)), mask=mask)
-    # "same" k=3: output t sees steps t-1..t+1, so step 3 still touches valid step 2
-    np.testing.assert_array_equal(conv.compute_mask(mask), [[1] * 8, [1, 1, 1, 1, 0, 0, 0, 0]])
+    # an output step is valid when the 3-step sequence alone would have it
+    np.testing.assert_array_equal(conv.compute_mask(mask), [[1] * 8, [1, 1, 1, 0, 0, 0, 0, 0]])
     pool = MaxPool1D(2)
     pool.build((8, 2), _rng())
     pool.forward(np.zeros((2, 8, 2)), mask=mask)
-    np.testing.assert_array_equal(pool.compute_mask(mask), [[1, 1, 1, 1], [1, 1, 0, 0]])
+    # "valid" pooling of 3 steps gives one window: the second one half-padded is dropped
+    np.testing.assert_array_equal(pool.compute_mask(mask), [[1, 1, 1, 1], [1, 0, 0, 0]])
     assert conv.compute_mask(None) is None
     conv2d = Conv2D(2, 3)
     conv2d.build((5, 5, 1), _rng())
     assert conv2d.compute_mask(mask) is None
+
+
+@pytest.mark.parametrize("layer", [Conv1D(3, 3, padding="same"), Conv1D(2, 2, strides=2), MaxPool1D(2), AvgPool1D(3, padding="same")])
+def test_other_sequence_lengths_reuse_the_weights(layer):
+    """Shorter or longer sequences (padded batches) run through the same layer,
+    giving what a layer built for that length with the same weights gives."""
+    rng = np.random.default_rng(0)
+    layer.build((9, 2), rng)
+    for steps in (5, 12, 9):
+        X = rng.standard_normal((3, steps, 2))
+        fresh = type(layer)(**layer.get_config())
+        fresh.build((steps, 2), np.random.default_rng(1))
+        for dst, src in zip(fresh.params, layer.params):
+            dst[...] = src
+        np.testing.assert_allclose(layer.forward(X), fresh.forward(X))
+        dY = rng.standard_normal(fresh.forward(X).shape)
+        layer.forward(X)
+        np.testing.assert_allclose(layer.backward(dY.copy()), fresh.backward(dY.copy()))
+
+
+def test_masked_conv1d_matches_each_sequence_alone():
+    """Padded steps (whatever they hold) do not reach the valid outputs of a masked Conv1D."""
+    rng = np.random.default_rng(0)
+    conv = Conv1D(3, 3, padding="same")
+    conv.build((7, 2), rng)
+    X = rng.standard_normal((2, 7, 2))
+    mask = np.array([[True] * 7, [True] * 4 + [False] * 3])
+    Y = conv.forward(X, mask=mask)
+    alone = conv.forward(X[1:, :4])
+    np.testing.assert_allclose(Y[1, :4], alone[0])
+    assert conv.compute_mask(mask)[1].sum() == 4
+
+
+def test_masked_conv1d_gradients():
+    mask = np.array([[True] * 6, [True] * 3 + [False] * 3])
+    X = np.random.default_rng(0).standard_normal((2, 6, 2))
+    errors = check_layer_gradients(Conv1D(2, 3, padding="same"), X, mask=mask)
+    assert max(errors.values()) < 1e-6

@@ -51,6 +51,10 @@ class TrainingConfig:
     max_fun: int = 15000
     clip_norm: object = None
     callbacks: object = None
+    # Per-epoch data hook: ``resample(X, y, sample_weight, mask, rng)`` returns the
+    # ``(X, y, sample_weight, mask)`` of the next epoch from the arrays given to
+    # ``fit`` (e.g. fresh negative samples for implicit feedback). Stochastic solvers only.
+    resample: object = None
 
 
 @dataclass
@@ -293,8 +297,12 @@ class Trainer:
         st.n_iter_ = 0
         stopped = False
         show_progress = cfg.verbose and not isinstance(cfg.verbose, bool) and cfg.verbose >= 2
+        given = (X, y, sample_weight, mask)
         for _ in range(max_iter):
             t0 = time.perf_counter()
+            if cfg.resample is not None:
+                X, y, sample_weight, mask = cfg.resample(*given, self.rng)
+                n = X.shape[0]
             epoch_loss = self.run_epoch(X, y, sample_weight, mask)
             if not np.isfinite(epoch_loss):
                 _restore(self._tracked, last_good)

@@ -65,7 +65,7 @@ class NeuMF(Layer):
         ``user_gmf``, ``item_gmf`` (n_*+1, n_factors), ``user_mlp``, ``item_mlp``
         (only with hidden layers), ``user_bias``, ``item_bias`` (n_*+1,), then the
         tower's Dense weights, then ``output_kernel`` and ``output_bias``.
-        Embeddings, the user/item biases and the kernels are L2-penalized.
+        Embeddings and kernels are L2-penalized; biases are not.
 
     Examples
     --------
@@ -113,7 +113,7 @@ class NeuMF(Layer):
             arrays += [table(U, k), table(I, k)]
         names += ["user_bias", "item_bias"]
         arrays += [np.zeros(U, self.dtype), np.zeros(I, self.dtype)]
-        penalized = [True] * len(arrays)
+        penalized = [True] * (len(arrays) - 2) + [False, False]  # biases: not L2-shrunk
         self._has_tower = bool(hidden)
         tower_layers = []
         for h in hidden:

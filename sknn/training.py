@@ -51,6 +51,10 @@ class TrainingConfig:
     max_fun: int = 15000
     clip_norm: object = None
     callbacks: object = None
+    # Per-epoch data hook: ``resample(X, y, sample_weight, mask, rng)`` returns the
+    # ``(X, y, sample_weight, mask)`` of the next epoch from the arrays given to
+    # ``fit`` (e.g. fresh negative samples for implicit feedback). Stochastic solvers only.
+    resample: object = None
 
 
 @dataclass
@@ -304,8 +308,12 @@ class Trainer:
         stopped = False
         show_progress = cfg.verbose and not isinstance(cfg.verbose, bool) and cfg.verbose >= 2
         progress = EpochProgress(max_iter) if show_progress else None
+        given = (X, y, sample_weight, mask)
         for _ in range(max_iter):
             t0 = time.perf_counter()
+            if cfg.resample is not None:
+                X, y, sample_weight, mask = cfg.resample(*given, self.rng)
+                n = X.shape[0]
             # overflow is reported once, as a DivergenceWarning, not as RuntimeWarnings
             with np.errstate(over="ignore", invalid="ignore"):
                 epoch_loss = self.run_epoch(X, y, sample_weight, mask)

@@ -4,7 +4,9 @@ from .autoencoder import AutoencoderTransformer
 from .conv import ConvNetClassifier, ConvNetRegressor
 from .mlp import MLPClassifier, MLPRegressor
 from .network import NeuralNetClassifier, NeuralNetRegressor
+from .recommender import NeuralRecommender
 from .recurrent import RNNClassifier, RNNRegressor
+from .text import TextClassifier
 
 __all__ = [
     "MLPClassifier",
@@ -16,4 +18,6 @@ __all__ = [
     "RNNClassifier",
     "RNNRegressor",
     "AutoencoderTransformer",
+    "TextClassifier",
+    "NeuralRecommender",
 ]

@@ -1,0 +1,201 @@
+"""Documents to integer sequences: input checks, tokenisation, a fitted vocabulary.
+
+Not public: :class:`sknn.TextClassifier` owns one :class:`Vocabulary`. Index 0 is
+padding, index 1 the unknown token; the fitted tokens take 2, 3, ... in order of
+decreasing corpus frequency (ties in order of first appearance).
+"""
+
+import numbers
+import re
+from collections import Counter
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["PAD", "UNK", "as_documents", "Vocabulary"]
+
+PAD = 0
+UNK = 1
+
+
+def as_documents(X):
+    """Check ``X`` and return ``(kind, docs)``.
+
+    ``kind`` is "text" (every document a str) or "tokens" (every document a
+    sequence of ints; 0 is padding and is dropped). Raises TypeError / ValueError
+    with a message that says what was expected.
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError(
+            "X must be an iterable of documents, got a single string. "
+            "Wrap it in a list: [document]."
+        )
+    if sp.issparse(X):
+        raise TypeError(
+            "TextClassifier takes raw documents or integer token sequences, not a sparse "
+            "matrix. For TF-IDF features use Pipeline(TfidfVectorizer(), MLPClassifier())."
+        )
+    if isinstance(X, np.ndarray) and X.ndim == 2:
+        if X.dtype.kind not in "iu":
+            raise TypeError(
+                "A 2-D array X must hold integer token ids (0 = padding), "
+                f"got dtype {X.dtype}. Raw text goes in as a list of strings."
+            )
+        docs = [row[row != PAD].tolist() for row in X]
+        kind = "tokens"
+    else:
+        if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:
+            if X.shape[1] != 1:
+                raise TypeError(
+                    f"X must be a 1-D collection of documents, got a DataFrame with {X.shape[1]} columns."
+                )
+            X = X.iloc[:, 0]
+        if isinstance(X, np.ndarray) and X.ndim != 1:
+            raise TypeError(f"X must be a 1-D collection of documents, got an array of shape {X.shape}.")
+        try:
+            docs = list(X)
+        except TypeError:
+            raise TypeError(
+                f"X must be an iterable of documents (str), got {type(X).__name__}."
+            ) from None
+        kind = None
+        for i, doc in enumerate(docs):
+            if isinstance(doc, str):
+                this = "text"
+            elif isinstance(doc, (list, tuple, np.ndarray)):
+                arr = np.asarray(doc)
+                if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+                    raise TypeError(
+                        f"Document {i} is a sequence but not of integer token ids: {doc!r:.80}"
+                    )
+                docs[i] = [t for t in arr.tolist() if t != PAD]
+                this = "tokens"
+            else:
+                raise TypeError(
+                    f"Every document must be a str (or a sequence of int token ids); "
+                    f"document {i} is {type(doc).__name__}: {doc!r:.80}."
+                )
+            if kind is None:
+                kind = this
+            elif kind != this:
+                raise TypeError("X mixes str documents and integer token sequences; use one kind.")
+    if not docs:
+        raise ValueError("X is empty: at least one document is required.")
+    return kind, docs
+
+
+def _grams(tokens, ngram_range):
+    """Interleaved n-grams: at each position, the n-grams ending there (n = lo .. hi).
+
+    Unigrams stay tokens; longer n-grams are tuples of tokens.
+    """
+    lo, hi = ngram_range
+    if lo == hi == 1:
+        return list(tokens)
+    out = []
+    for i in range(len(tokens)):
+        for n in range(lo, hi + 1):
+            if n > i + 1:
+                break
+            out.append(tokens[i] if n == 1 else tuple(tokens[i - n + 1 : i + 1]))
+    return out
+
+
+class Vocabulary:
+    """Tokenise documents and map tokens (and n-grams) to integer indices.
+
+    Parameters mirror :class:`sklearn.feature_extraction.text.CountVectorizer`
+    (``max_features``, ``min_df``, ``lowercase``, ``token_pattern``,
+    ``ngram_range``). Unknown unigrams map to ``UNK``; unknown n-grams (n > 1,
+    kept as tuples of tokens in ``vocabulary_``) are dropped.
+    """
+
+    def __init__(self, kind, max_features, min_df, lowercase, token_pattern, ngram_range):
+        self.kind = kind
+        self.max_features = max_features
+        self.min_df = min_df
+        self.lowercase = lowercase
+        self.token_pattern = token_pattern
+        self.ngram_range = tuple(ngram_range)
+
+    def _tokens(self, doc):
+        if self.kind == "text":
+            if self.lowercase:
+                doc = doc.lower()
+            toks = self._regex.findall(doc)
+        else:
+            toks = doc
+        return _grams(toks, self.ngram_range)
+
+    def fit(self, docs):
+        self._regex = re.compile(self.token_pattern)
+        grams = [self._tokens(d) for d in docs]
+        tf, df = Counter(), Counter()
+        for g in grams:
+            tf.update(g)
+            df.update(set(g))
+        min_df = self.min_df
+        if isinstance(min_df, numbers.Integral):
+            threshold = min_df
+        else:
+            threshold = min_df * len(docs)
+        kept = [t for t in tf if df[t] >= threshold]
+        kept.sort(key=lambda t: -tf[t])  # stable: ties keep first-appearance order
+        if self.max_features is not None:
+            kept = kept[: self.max_features]
+        self.vocabulary_ = {t: i + 2 for i, t in enumerate(kept)}
+        self.size_ = len(kept) + 2
+        return grams
+
+    def _ids(self, grams):
+        vocab = self.vocabulary_
+        if self.ngram_range[0] > 1:
+            return [i for i in map(vocab.get, grams) if i is not None]
+        ids = []
+        for g in grams:
+            i = vocab.get(g)
+            if i is None:
+                if isinstance(g, tuple):
+                    continue  # unknown n-gram: dropped
+                i = UNK
+            ids.append(i)
+        return ids
+
+    def sequences(self, docs, grams=None):
+        """Index lists, one per document (untruncated)."""
+        if grams is None:
+            grams = [self._tokens(d) for d in docs]
+        return [self._ids(g) for g in grams]
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_regex", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._regex = re.compile(self.token_pattern)
+
+
+def pad_sequences(seqs, length, dtype=np.int32):
+    """Right-pad (with PAD) or truncate (keep the first tokens) to ``length``."""
+    out = np.zeros((len(seqs), length), dtype=dtype)
+    for i, s in enumerate(seqs):
+        s = s[:length]
+        out[i, : len(s)] = s
+    return out
+
+
+def bag_matrix(seqs, n_columns, dtype=np.float64):
+    """CSR ``(n_docs, n_columns)``: each row the token frequencies divided by the length.
+
+    ``bag @ E`` is the mean of the rows of ``E`` indexed by the document's tokens,
+    i.e. the masked mean of its embeddings.
+    """
+    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    indices = np.fromiter((t for s in seqs for t in s), dtype=np.int32, count=int(indptr[-1]))
+    data = np.repeat(1.0 / np.maximum(lengths, 1), lengths).astype(dtype)
+    bag = sp.csr_matrix((data, indices, indptr), shape=(len(seqs), n_columns))
+    bag.sum_duplicates()
+    return bag

@@ -1,0 +1,483 @@
+"""NeuralRecommender: (user, item) pairs in, ratings or interaction scores out."""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
+
+from ..nn.factorization import NeuMF
+from ..training import predict_raw
+from ._base import BaseNetwork, NetworkRegressorMixin
+from .mlp import _ATTRS_DOC
+
+__all__ = ["NeuralRecommender"]
+
+FEEDBACK = ("explicit", "implicit")
+
+
+def _is_missing(v):
+    return v is None or (isinstance(v, (float, np.floating)) and v != v)
+
+
+def _pairs(X):
+    """Return the user and item columns of X as two object arrays."""
+    if hasattr(X, "iloc"):
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(
+                f"X must have exactly two columns (user id, item id); got a DataFrame of shape {X.shape}."
+            )
+        cols = [X.iloc[:, j].to_numpy(dtype=object) for j in range(2)]
+    else:
+        if isinstance(X, str) or sp.issparse(X):
+            raise ValueError("X must be a 2-column array-like of (user id, item id) pairs.")
+        try:
+            arr = np.asarray(X, dtype=object)
+        except ValueError as exc:
+            raise ValueError(f"X must be a 2-column array-like of (user id, item id) pairs: {exc}") from None
+        if arr.ndim != 2 or arr.shape[1] != 2:
+            raise ValueError(
+                f"X must have exactly two columns (user id, item id); got an array of shape {arr.shape}."
+            )
+        cols = [arr[:, 0], arr[:, 1]]
+    if cols[0].shape[0] == 0:
+        raise ValueError("X is empty: at least one (user, item) pair is required.")
+    for name, col in zip(("user", "item"), cols):
+        missing = np.frompyfunc(_is_missing, 1, 1)(col).astype(bool)
+        if missing.any():
+            raise ValueError(
+                f"The {name} column of X contains missing values (NaN or None) at "
+                f"{int(missing.sum())} row(s), e.g. row {int(np.flatnonzero(missing)[0])}."
+            )
+    return cols
+
+
+class NeuralRecommender(NetworkRegressorMixin, BaseNetwork):
+    """Neural matrix factorisation recommender (NeuMF) with scikit-learn's regressor API.
+
+    ``X`` has two columns, a user id and an item id (any hashable labels:
+    ints, strings...; a pandas DataFrame or an array of objects). ``y`` is the
+    rating (``feedback="explicit"``) or, for ``feedback="implicit"``, 1 for an
+    observed interaction (0 for a known non-interaction; ``y`` may be omitted):
+    each epoch then adds ``n_negatives`` freshly sampled unobserved items per
+    positive pair, labelled 0, and the model is trained with the log-loss.
+
+    The model (:class:`sknn.nn.factorization.NeuMF`): user and item embeddings
+    combined by an element-wise product (GMF) and by an MLP over their
+    concatenation, merged by a linear output, plus a user bias, an item bias
+    and (explicit feedback) the global mean rating. Trained by the shared loop
+    with the same training parameters as :class:`sknn.MLPRegressor`.
+
+    Users or items not seen in ``fit`` get no error: their interaction term is
+    dropped, so a prediction falls back to ``intercept_`` (the global mean
+    plus a learned offset) plus the known user's or item's bias.
+
+    Parameters
+    ----------
+    n_factors : int, default=32
+        Size of the user and item embeddings.
+
+    hidden_layer_sizes : tuple of int, default=(64, 32)
+        Hidden layers of the MLP tower; ``()`` is plain (biased) matrix
+        factorisation.
+
+    feedback : {"explicit", "implicit"}, default="explicit"
+        Ratings with squared error, or interactions with sampled negatives and
+        log-loss (predictions are then interaction probabilities).
+
+    n_negatives : int, default=4
+        Sampled negatives per positive and epoch (implicit feedback).
+
+    activation : str, default="relu"
+        Activation of the MLP tower.
+
+    dropout : float, default=0.0
+        Dropout after each hidden layer of the tower.
+
+    solver, alpha, batch_size, learning_rate, learning_rate_init, power_t, max_iter, \
+shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
+early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, \
+max_fun, clip_norm, callbacks
+        Training parameters, as in :class:`sknn.MLPRegressor` (different
+        defaults: ``batch_size=256``, ``max_iter=30``). ``alpha`` penalizes the
+        embeddings and the weights (not the biases). With the "adam" solver an L2
+        term in the loss is applied to every row at every step, and it tends to
+        either collapse the embeddings of rare users / items or let frequent ones
+        overfit; decoupled weight decay (``solver="adamw"``, e.g. ``alpha=1.0``,
+        ``batch_size=1024``, ``learning_rate_init=0.003`` on MovieLens) works
+        better. Implicit feedback needs a stochastic solver and no early stopping.
+
+    Attributes
+    ----------
+    users_, items_ : ndarray of shape (n_users,), (n_items,)
+        The known user and item labels, in embedding order.
+
+    global_mean_ : float
+        Mean training rating (explicit feedback; 0 for implicit).
+
+    intercept_ : float
+        ``global_mean_`` plus the learned output bias: the prediction for an
+        unknown user and an unknown item (a raw logit for implicit feedback).
+
+    user_bias_, item_bias_ : ndarray
+        Learned biases of the known users and items.
+
+    user_factors_, item_factors_ : ndarray of shape (n_users, n_factors), (n_items, n_factors)
+        The GMF embeddings of the known users and items.
+
+    n_features_in_ : int
+        Always 2.
+"""
+
+    __doc__ += _ATTRS_DOC.split("\n    coefs_")[0] + """
+    network_ : sknn.nn.Sequential
+        The trained network (one :class:`~sknn.nn.factorization.NeuMF` layer).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn import NeuralRecommender
+    >>> X = [["ann", "tea"], ["ann", "cake"], ["bob", "tea"], ["bob", "beer"]] * 10
+    >>> y = [5, 4, 1, 5] * 10
+    >>> rec = NeuralRecommender(n_factors=4, hidden_layer_sizes=(), batch_size=8, max_iter=100,
+    ...                         learning_rate_init=0.05, random_state=0).fit(X, y)
+    >>> bool(abs(rec.predict([["ann", "tea"]])[0] - 5) < 0.5)
+    True
+    >>> bool(np.isclose(rec.predict([["zoe", "tea"]])[0], rec.intercept_ + rec.item_bias_[0]))  # zoe: unknown
+    True
+    >>> rec.recommend("bob", n=1)  # bob rated tea and beer
+    array(['cake'], dtype=object)
+    """
+
+    def __init__(
+        self,
+        n_factors=32,
+        hidden_layer_sizes=(64, 32),
+        *,
+        feedback="explicit",
+        n_negatives=4,
+        activation="relu",
+        dropout=0.0,
+        solver="adam",
+        alpha=0.0001,
+        batch_size=256,
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=30,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        clip_norm=None,
+        callbacks=None,
+    ):
+        self.n_factors = n_factors
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.feedback = feedback
+        self.n_negatives = n_negatives
+        self.activation = activation
+        self.dropout = dropout
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.clip_norm = clip_norm
+        self.callbacks = callbacks
+
+    # -- parameters ------------------------------------------------------------------
+    def _hidden(self):
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, numbers.Integral):
+            sizes = (sizes,)
+        sizes = tuple(sizes)
+        for s in sizes:
+            if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s <= 0:
+                raise ValueError(f"hidden_layer_sizes must hold positive ints, got {self.hidden_layer_sizes!r}.")
+        return sizes
+
+    def _validate_params(self):
+        super()._validate_params()
+        self._hidden()
+        if self.feedback not in FEEDBACK:
+            raise ValueError(f"feedback must be one of {FEEDBACK}, got {self.feedback!r}.")
+        for name in ("n_factors", "n_negatives"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+                raise ValueError(f"{name} must be a positive int, got {v!r}.")
+        d = self.dropout
+        if isinstance(d, bool) or not isinstance(d, numbers.Real) or not 0 <= d < 1:
+            raise ValueError(f"dropout must be a float in [0, 1), got {d!r}.")
+        if self.feedback == "implicit":
+            if self.solver == "lbfgs":
+                raise ValueError("feedback='implicit' resamples negatives every epoch: use a stochastic solver, not 'lbfgs'.")
+            if self.early_stopping:
+                raise ValueError("early_stopping is not supported with feedback='implicit'.")
+
+    def _loss_name(self):
+        return "binary_log_loss" if self.feedback == "implicit" else "squared_error"
+
+    def _training_config(self):
+        config = super()._training_config()
+        if self.feedback == "implicit":
+            config.resample = self._with_negatives
+        return config
+
+    # -- data -------------------------------------------------------------------------
+    def _index(self, users, items):
+        umap, imap = self._user_index, self._item_index
+        try:
+            u = np.fromiter((umap.get(v, 0) for v in users), dtype=np.int64, count=len(users))
+            i = np.fromiter((imap.get(v, 0) for v in items), dtype=np.int64, count=len(items))
+        except TypeError as exc:
+            raise ValueError(f"User and item ids must be hashable: {exc}") from None
+        return np.column_stack([u, i])
+
+    def _validate_X(self, X, reset):
+        check_is_fitted(self, "network_")
+        return self._index(*_pairs(X))
+
+    def _validate_X_y(self, X, y, reset):
+        users, items = _pairs(X)
+        if reset:
+            try:
+                self.users_ = np.array(list(dict.fromkeys(users)), dtype=object)
+                self.items_ = np.array(list(dict.fromkeys(items)), dtype=object)
+            except TypeError as exc:
+                raise ValueError(f"User and item ids must be hashable: {exc}") from None
+            self._user_index = {v: j + 1 for j, v in enumerate(self.users_)}
+            self._item_index = {v: j + 1 for j, v in enumerate(self.items_)}
+            self.n_features_in_ = 2
+            self._seen = None
+        idx = self._index(users, items)
+        if y is None:
+            if self.feedback == "explicit":
+                raise ValueError("feedback='explicit' requires y (the ratings).")
+            y = np.ones(len(idx))
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.ndim != 1:
+            y = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else None
+            if y is None:
+                raise ValueError("y must be 1-D: one rating or interaction per (user, item) pair.")
+        check_consistent_length(idx, y)
+        positive = y > 0
+        if self.feedback == "implicit" and not np.isin(y, (0.0, 1.0)).all():
+            raise ValueError("With feedback='implicit', y must be 1 (interaction) or 0 (known non-interaction).")
+        seen = idx[positive] if self.feedback == "implicit" else idx
+        self._add_seen(seen)
+        return idx, y
+
+    def _add_seen(self, idx):
+        """Remember the observed pairs (for exclude_seen and negative sampling)."""
+        shape = (len(self.users_) + 1, len(self.items_) + 1)
+        m = sp.csr_matrix((np.ones(len(idx), dtype=bool), (idx[:, 0], idx[:, 1])), shape=shape)
+        if self._seen is not None:
+            m = m + self._seen
+        m = m.astype(bool).tocsr()
+        m.sum_duplicates()
+        self._seen = m
+        coo = m.tocoo()
+        self._seen_codes = np.sort(coo.row.astype(np.int64) * shape[1] + coo.col)
+
+    def _encode_y(self, y, incremental, classes, first):
+        Y = super()._encode_y(y, incremental, classes, first)
+        if first:
+            self.global_mean_ = float(np.mean(y)) if self.feedback == "explicit" else 0.0
+        return Y - self.global_mean_ if self.feedback == "explicit" else Y
+
+    def _with_negatives(self, X, y, sample_weight, mask, rng):
+        """Per-epoch data: the given pairs plus ``n_negatives`` sampled items per positive."""
+        pos = np.flatnonzero(y[:, 0] > 0)
+        k = int(self.n_negatives)
+        users = np.repeat(X[pos, 0].astype(np.int64), k)
+        n_items = len(self.items_)
+        width = n_items + 1
+        items = rng.integers(1, n_items + 1, users.size)
+        for _ in range(5):  # redraw the (rare) observed pairs a few times
+            hit = np.isin(users * width + items, self._seen_codes)
+            if not hit.any():
+                break
+            items[hit] = rng.integers(1, n_items + 1, int(hit.sum()))
+        negs = np.column_stack([users, items]).astype(X.dtype)
+        X_ep = np.concatenate([X, negs])
+        y_ep = np.concatenate([y, np.zeros((negs.shape[0], y.shape[1]), dtype=y.dtype)])
+        sw_ep = None if sample_weight is None else np.concatenate([sample_weight, np.repeat(sample_weight[pos], k)])
+        return X_ep, y_ep, sw_ep, None
+
+    def _input_shape(self, X):
+        return (2,)
+
+    def _network_dtype(self, X):
+        return np.float64
+
+    def _build_layers(self, input_shape, n_outputs, rng):
+        return [
+            NeuMF(
+                len(self.users_),
+                len(self.items_),
+                n_factors=int(self.n_factors),
+                hidden_layer_sizes=self._hidden(),
+                activation=self.activation,
+                dropout=float(self.dropout),
+            )
+        ]
+
+    def _predict_from_raw(self, raw):
+        pred = super()._predict_from_raw(raw)
+        return pred + self.global_mean_ if self.feedback == "explicit" else pred
+
+    def _publish_state(self):
+        super()._publish_state()
+        layer = self.network_.layers[0]
+        p = dict(zip(layer.param_names, layer.params))
+        self.user_factors_ = p["user_gmf"][1:]
+        self.item_factors_ = p["item_gmf"][1:]
+        self.user_bias_ = p["user_bias"][1:]
+        self.item_bias_ = p["item_bias"][1:]
+        self.intercept_ = self.global_mean_ + float(p["output_bias"][0])
+
+    # -- public API ---------------------------------------------------------------------
+    def fit(self, X, y=None, sample_weight=None):
+        """Learn the embeddings from (user, item) pairs and their ratings / interactions.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, 2)
+            User id and item id of each pair (any hashable labels).
+        y : array-like of shape (n_samples,), default=None
+            Ratings (explicit feedback, required) or 1 / 0 interactions
+            (implicit feedback; None means all ones).
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : NeuralRecommender
+        """
+        return super().fit(X, y, sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predicted rating (explicit) or interaction probability (implicit) of each pair.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, 2)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        return super().predict(X)
+
+    def _scores_for(self, uidx):
+        """Raw scores of every known item for the user indices ``uidx``: (len(uidx), n_items)."""
+        n_items = len(self.items_)
+        items = np.arange(1, n_items + 1)
+        rows_per_chunk = max(1, 262144 // n_items)
+        out = np.empty((len(uidx), n_items), dtype=self.network_.dtype)
+        for s in range(0, len(uidx), rows_per_chunk):
+            chunk = uidx[s : s + rows_per_chunk]
+            pairs = np.column_stack([np.repeat(chunk, n_items), np.tile(items, len(chunk))])
+            raw = predict_raw(self.network_, pairs.astype(self.network_.dtype), batch_size=65536)
+            out[s : s + len(chunk)] = raw.reshape(len(chunk), n_items)
+        return out
+
+    def recommend(self, users, n=10, exclude_seen=True):
+        """Top-``n`` items for each user, best first.
+
+        Parameters
+        ----------
+        users : hashable or iterable of hashable
+            A user id, or several. Unknown users get the items with the highest
+            biases.
+        n : int, default=10
+            Number of items per user.
+        exclude_seen : bool, default=True
+            Leave out the items the user rated (interacted with) in training.
+
+        Returns
+        -------
+        items : ndarray of shape (n,), or list of such arrays
+            Item labels; one array for a single user, a list for several. An
+            array is shorter than ``n`` when fewer items are left to recommend.
+        """
+        check_is_fitted(self, "network_")
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"n must be a positive int, got {n!r}.")
+        single = isinstance(users, str) or np.ndim(users) == 0
+        user_list = [users] if single else list(users)
+        uidx = np.array([self._user_index.get(u, 0) for u in user_list], dtype=np.int64)
+        scores = self._scores_for(uidx)
+        result = []
+        for row, u in enumerate(uidx):
+            s = scores[row]
+            if exclude_seen and u > 0:
+                seen = self._seen.indices[self._seen.indptr[u] : self._seen.indptr[u + 1]] - 1
+                s[seen[seen >= 0]] = -np.inf
+            k = min(n, s.size)
+            top = np.argpartition(-s, k - 1)[:k] if k < s.size else np.arange(s.size)
+            top = top[np.argsort(-s[top], kind="stable")]
+            top = top[np.isfinite(s[top])]
+            result.append(self.items_[top])
+        return result[0] if single else result
+
+    def similar_items(self, item, n=10):
+        """The ``n`` items closest to ``item`` (cosine similarity of the item embeddings).
+
+        Parameters
+        ----------
+        item : hashable
+            A known item id.
+        n : int, default=10
+
+        Returns
+        -------
+        items : ndarray of shape (n,)
+            Item labels, most similar first (``item`` itself excluded).
+        """
+        check_is_fitted(self, "network_")
+        j = self._item_index.get(item) if not isinstance(item, (list, np.ndarray)) else None
+        if j is None:
+            raise ValueError(f"Unknown item {item!r}: it was not seen in fit, so it has no embedding.")
+        V = self.network_.layers[0].item_vectors()
+        norms = np.linalg.norm(V, axis=1)
+        sims = V @ V[j - 1] / (np.maximum(norms, 1e-12) * max(norms[j - 1], 1e-12))
+        sims[j - 1] = -np.inf
+        k = min(int(n), len(sims) - 1)
+        top = np.argsort(-sims, kind="stable")[:k]
+        return self.items_[top]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        tags.input_tags.sparse = False
+        tags.target_tags.multi_output = False
+        return tags

@@ -1,0 +1,355 @@
+"""TextClassifier: raw documents in, labels out, through a learned text encoder."""
+
+import numbers
+
+import numpy as np
+from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
+
+from ..nn import (
+    GRU,
+    LSTM,
+    Activation,
+    Bidirectional,
+    Conv1D,
+    Dense,
+    Dropout,
+    Embedding,
+    GlobalMaxPool,
+    Sequential,
+)
+from ..training import predict_raw
+from ._base import BaseNetwork, NetworkClassifierMixin, output_dense
+from ._vocab import Vocabulary, as_documents, bag_matrix, pad_sequences
+from .mlp import _ATTRS_DOC
+
+__all__ = ["TextClassifier"]
+
+ENCODERS = ("mean", "conv", "lstm", "gru", "bilstm")
+
+
+class TextClassifier(NetworkClassifierMixin, BaseNetwork):
+    """Neural text classifier that learns its own vocabulary and embeddings.
+
+    ``fit`` takes raw documents (any iterable of str, as
+    :class:`~sklearn.feature_extraction.text.TfidfVectorizer` does) or
+    pre-tokenised documents (lists of int token ids, or a 2-D int array where 0
+    is padding), builds a vocabulary, and trains an encoder followed by a
+    dropout and a softmax (or sigmoid) output layer with the same training loop
+    and training parameters as :class:`sknn.MLPClassifier`.
+
+    Encoders (``encoder``):
+
+    - ``"mean"``: bag of embeddings, fastText-like: the mean of the token (and
+      n-gram) embeddings of the whole document. Computed as one sparse
+      ``(n_docs, vocabulary) @ (vocabulary, embedding_dim)`` product, which is
+      exactly the masked mean of an ``Embedding`` layer's outputs without
+      materialising the ``(n_docs, n_tokens, embedding_dim)`` tensor.
+    - ``"conv"``: ``Embedding`` -> ``Conv1D(units, kernel_size, padding="same")``
+      -> ReLU -> global max pooling over the real (unpadded) tokens.
+    - ``"lstm"``, ``"gru"``: the last state of a recurrent layer that skips
+      padding (masks); ``"bilstm"``: forward and backward LSTM states concatenated.
+
+    Vocabulary: index 0 is padding and index 1 the unknown token; the
+    ``max_features`` most frequent tokens (and n-grams, interleaved with the
+    tokens in document order) seen in at least ``min_df`` training documents
+    get 2, 3, ... Unknown tokens map to the unknown index; unknown n-grams are
+    dropped.
+
+    Parameters
+    ----------
+    encoder : {"mean", "conv", "lstm", "gru", "bilstm"}, default="mean"
+        How a document's token embeddings become one vector.
+
+    embedding_dim : int, default=64
+        Size of the token embeddings (and of the document vector for "mean").
+
+    units : int, default=64
+        Filters of "conv", state size of "lstm" / "gru" / "bilstm" (per direction).
+
+    kernel_size : int, default=3
+        Width of the "conv" filters, in tokens.
+
+    dropout : float, default=0.0
+        Dropout rate on the document vector, before the output layer.
+
+    max_features : int or None, default=20000
+        Keep only the most frequent tokens / n-grams (None: all).
+
+    min_df : int or float, default=1
+        Minimum number (int) or fraction (float) of training documents a token
+        must appear in.
+
+    lowercase : bool, default=True
+        Lowercase text documents before tokenising.
+
+    token_pattern : str, default=r"(?u)\\b\\w\\w+\\b"
+        Regular expression of a token (scikit-learn's default).
+
+    ngram_range : tuple (min_n, max_n), default=(1, 1)
+        Token n-grams used, e.g. (1, 2) for unigrams and bigrams.
+
+    max_len : int or None, default=200
+        Tokens kept per document (the first ones) by the sequence encoders
+        ("conv", "lstm", "gru", "bilstm"); None keeps as many as the longest
+        training document has. The "mean" encoder always averages the whole
+        document.
+
+    solver, alpha, batch_size, learning_rate, learning_rate_init, power_t, max_iter, \
+shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
+early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, \
+max_fun, class_weight, clip_norm, callbacks
+        Training parameters, as in :class:`sknn.MLPClassifier` (different
+        defaults: ``learning_rate_init=0.01``, ``max_iter=30``).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    vocabulary_ : dict
+        Token (str, or int for token-id input; tuples for n-grams) -> index.
+
+    input_kind_ : {"text", "tokens"}
+        What ``fit`` received: str documents or integer token sequences.
+
+    max_len_ : int
+        Sequence length the sequence encoders were built for: ``max_len``, or
+        the longest training document if shorter.
+"""
+
+    __doc__ += _ATTRS_DOC.split("\n    coefs_")[0] + """
+    network_ : sknn.nn.Sequential
+        The trained network (encoder layers, dropout, output layer).
+
+    Examples
+    --------
+    >>> from sknn import TextClassifier
+    >>> docs = ["good great fine", "great good", "bad awful", "awful bad poor"] * 5
+    >>> y = [1, 1, 0, 0] * 5
+    >>> clf = TextClassifier(embedding_dim=8, random_state=0).fit(docs, y)
+    >>> clf.predict(["good and great", "so awful"]).tolist()
+    [1, 0]
+    """
+
+    def __init__(
+        self,
+        encoder="mean",
+        *,
+        embedding_dim=64,
+        units=64,
+        kernel_size=3,
+        dropout=0.0,
+        max_features=20000,
+        min_df=1,
+        lowercase=True,
+        token_pattern=r"(?u)\b\w\w+\b",
+        ngram_range=(1, 1),
+        max_len=200,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.01,
+        power_t=0.5,
+        max_iter=30,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        class_weight=None,
+        clip_norm=None,
+        callbacks=None,
+    ):
+        self.encoder = encoder
+        self.embedding_dim = embedding_dim
+        self.units = units
+        self.kernel_size = kernel_size
+        self.dropout = dropout
+        self.max_features = max_features
+        self.min_df = min_df
+        self.lowercase = lowercase
+        self.token_pattern = token_pattern
+        self.ngram_range = ngram_range
+        self.max_len = max_len
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.class_weight = class_weight
+        self.clip_norm = clip_norm
+        self.callbacks = callbacks
+
+    # -- parameters ------------------------------------------------------------------
+    def _validate_params(self):
+        super()._validate_params()
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"encoder must be one of {ENCODERS}, got {self.encoder!r}.")
+        for name in ("embedding_dim", "units", "kernel_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}.")
+        d = self.dropout
+        if isinstance(d, bool) or not isinstance(d, numbers.Real) or not 0 <= d < 1:
+            raise ValueError(f"dropout must be a float in [0, 1), got {d!r}.")
+        mf = self.max_features
+        if mf is not None and (isinstance(mf, bool) or not isinstance(mf, numbers.Integral) or mf < 1):
+            raise ValueError(f"max_features must be a positive int or None, got {mf!r}.")
+        md = self.min_df
+        if isinstance(md, bool) or not isinstance(md, numbers.Real) or md < 0 or (
+            not isinstance(md, numbers.Integral) and md > 1
+        ):
+            raise ValueError(f"min_df must be an int >= 0 or a float in [0, 1], got {md!r}.")
+        ml = self.max_len
+        if ml is not None and (isinstance(ml, bool) or not isinstance(ml, numbers.Integral) or ml < 1):
+            raise ValueError(f"max_len must be a positive int or None, got {ml!r}.")
+        nr = self.ngram_range
+        if (
+            not isinstance(nr, (tuple, list))
+            or len(nr) != 2
+            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in nr)
+            or not 1 <= nr[0] <= nr[1]
+        ):
+            raise ValueError(f"ngram_range must be a pair (min_n, max_n) with 1 <= min_n <= max_n, got {nr!r}.")
+        if not isinstance(self.token_pattern, str):
+            raise ValueError(f"token_pattern must be a str, got {self.token_pattern!r}.")
+
+    # -- data -------------------------------------------------------------------------
+    def _sequences(self, X, reset):
+        kind, docs = as_documents(X)
+        if reset:
+            self._vocab = Vocabulary(
+                kind, self.max_features, self.min_df, self.lowercase, self.token_pattern, self.ngram_range
+            )
+            grams = self._vocab.fit(docs)
+            seqs = self._vocab.sequences(docs, grams)
+            self.vocabulary_ = self._vocab.vocabulary_
+            self.input_kind_ = kind
+            longest = max((len(s) for s in seqs), default=1)
+            self.max_len_ = max(1, longest if self.max_len is None else min(longest, int(self.max_len)))
+        else:
+            check_is_fitted(self, "vocabulary_")
+            if kind != self.input_kind_:
+                raise TypeError(
+                    f"This TextClassifier was fitted on {self.input_kind_} documents; got {kind} documents."
+                )
+            seqs = self._vocab.sequences(docs)
+        return seqs
+
+    def _encode_X(self, seqs):
+        if self.encoder == "mean":
+            return bag_matrix(seqs, self._vocab.size_)
+        return pad_sequences(seqs, self.max_len_)
+
+    def _validate_X(self, X, reset):
+        return self._encode_X(self._sequences(X, reset))
+
+    def _validate_X_y(self, X, y, reset):
+        seqs = self._sequences(X, reset)
+        if y is None:
+            raise ValueError("TextClassifier requires y to be passed, but the target y is None.")
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        check_consistent_length(seqs, y)
+        return self._encode_X(seqs), y
+
+    # -- network ----------------------------------------------------------------------
+    def _build_layers(self, input_shape, n_outputs, rng):
+        vocab, dim, units = self._vocab.size_, int(self.embedding_dim), int(self.units)
+        if self.encoder == "mean":
+            # sparse (n, vocab) mean-bag @ table: the masked mean of the token embeddings
+            encoder = [Dense(dim, use_bias=False, kernel_initializer="glorot_uniform")]
+        else:
+            encoder = [Embedding(vocab, dim, mask_zero=True)]
+            if self.encoder == "conv":
+                encoder += [
+                    Conv1D(units, int(self.kernel_size), padding="same"),
+                    Activation("relu"),
+                    GlobalMaxPool(),
+                ]
+            elif self.encoder == "lstm":
+                encoder.append(LSTM(units))
+            elif self.encoder == "gru":
+                encoder.append(GRU(units))
+            else:
+                encoder.append(Bidirectional(LSTM(units)))
+        self._n_encoder_layers = len(encoder)
+        head = [Dropout(float(self.dropout))] if self.dropout else []
+        return encoder + head + [output_dense(n_outputs)]
+
+    def _publish_state(self):
+        super()._publish_state()
+        self.n_outputs_ = self.network_.layers[-1].units
+
+    # -- public API ---------------------------------------------------------------------
+    def fit(self, X, y, sample_weight=None):
+        """Build the vocabulary and train the network.
+
+        Parameters
+        ----------
+        X : iterable of str, iterable of int sequences, or 2-D int array
+            Training documents (raw text, or token ids with 0 as padding).
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels (or a label indicator matrix, for multilabel y).
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : TextClassifier
+        """
+        return super().fit(X, y, sample_weight=sample_weight)
+
+    def transform(self, X):
+        """Document embeddings: the encoder's output for each document.
+
+        Parameters
+        ----------
+        X : iterable of str, iterable of int sequences, or 2-D int array
+
+        Returns
+        -------
+        embeddings : ndarray of shape (n_samples, n_dims)
+            ``embedding_dim`` columns for "mean", ``units`` for "conv" / "lstm" /
+            "gru", ``2 * units`` for "bilstm".
+        """
+        check_is_fitted(self, "network_")
+        X = self._validate_X(X, reset=False)
+        if X.dtype != self.network_.dtype:
+            X = X.astype(self.network_.dtype)
+        encoder = Sequential(self.network_.layers[: self._n_encoder_layers])
+        return predict_raw(encoder, X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.input_tags.sparse = False
+        tags.classifier_tags.multi_label = True
+        return tags

@@ -5,6 +5,7 @@ from .activations import Activation
 from .conv import Conv1D, Conv2D
 from .dense import BatchNorm, Dense, Dropout, Flatten, Reshape
 from .embedding import Embedding
+from .factorization import NeuMF
 from .layer import Layer, Sequential
 from .pooling import AvgPool1D, AvgPool2D, GlobalAvgPool, GlobalMaxPool, MaxPool1D, MaxPool2D
 from .recurrent import GRU, LSTM, Bidirectional, Recurrent, SimpleRNN
@@ -35,6 +36,7 @@ __all__ = [
     "Recurrent",
     "Bidirectional",
     "Embedding",
+    "NeuMF",
     "TiedDense",
     "GaussianNoise",
     "MaskingNoise",

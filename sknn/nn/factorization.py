@@ -41,7 +41,7 @@ class NeuMF(Layer):
     Parameters
     ----------
     n_users, n_items : int
-        Number of known users / items; valid indices are ``0 .. n_users``
+        Number of known users / items; valid indices are 0 to ``n_users``
         (resp. ``n_items``), 0 meaning unknown.
     n_factors : int, default=32
         Size of each embedding (GMF and MLP alike).
@@ -195,11 +195,11 @@ class NeuMF(Layer):
         return None
 
     def item_vectors(self):
-        """Item embeddings (GMF and MLP side by side), rows ``1 .. n_items``."""
+        """Item embeddings (GMF and MLP side by side), rows 1 to ``n_items``."""
         tables = [self.params[1]] + ([self.params[3]] if self._has_tower else [])
         return np.concatenate([t[1:] for t in tables], axis=1)
 
     def user_vectors(self):
-        """User embeddings (GMF and MLP side by side), rows ``1 .. n_users``."""
+        """User embeddings (GMF and MLP side by side), rows 1 to ``n_users``."""
         tables = [self.params[0]] + ([self.params[2]] if self._has_tower else [])
         return np.concatenate([t[1:] for t in tables], axis=1)

@@ -28,11 +28,23 @@ from ..nn import Dense, Sequential
 from ..nn import losses as _losses
 from ..training import FitState, Trainer, TrainingConfig, Validation, as_batchable, predict_raw
 
-__all__ = ["BaseNetwork", "NetworkClassifierMixin", "NetworkRegressorMixin"]
+__all__ = ["BaseNetwork", "NetworkClassifierMixin", "NetworkRegressorMixin", "store_params"]
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 SOLVERS = STOCHASTIC_SOLVERS + ("lbfgs",)
 SCHEDULES = ("constant", "invscaling", "adaptive", "cosine", "step")
+
+
+def store_params(estimator, params):
+    """Store ``__init__``'s arguments (``locals()``) unchanged, as scikit-learn requires.
+
+    scikit-learn needs explicit ``__init__`` signatures (no ``**kwargs``) and the
+    arguments stored as given under their own names; this saves writing one
+    assignment per parameter in every estimator.
+    """
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
 
 
 def _check_number(name, value, low=None, high=None, integer=False, low_open=False, high_open=False):

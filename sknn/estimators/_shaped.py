@@ -15,15 +15,9 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, validate_data
 
 from ..training import predict_raw
+from ._base import store_params  # noqa: F401  (re-exported for the presets)
 
 __all__ = ["ShapedInputMixin", "pad_sequences", "store_params", "TRAINING_PARAMS_DOC", "COMMON_ATTRS_DOC"]
-
-
-def store_params(estimator, params):
-    """Store ``__init__``'s arguments (``locals()``) unchanged, as scikit-learn requires."""
-    for name, value in params.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)
 
 
 def _is_sequence_list(X):

@@ -25,7 +25,7 @@ from ..nn import (
 )
 from ..nn import losses as _losses
 from ..training import predict_raw
-from ._base import BaseNetwork
+from ._base import BaseNetwork, store_params
 
 __all__ = ["AutoencoderTransformer"]
 
@@ -245,40 +245,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         clip_norm=None,
         callbacks=None,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.out_activation = out_activation
-        self.tied_weights = tied_weights
-        self.noise = noise
-        self.noise_level = noise_level
-        self.dropout = dropout
-        self.batch_norm = batch_norm
-        self.sparsity = sparsity
-        self.layers = layers
-        self.decoder_layers = decoder_layers
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.clip_norm = clip_norm
-        self.callbacks = callbacks
+        store_params(self, locals())
 
     # -- parameters ------------------------------------------------------------
     def _hidden_sizes(self):

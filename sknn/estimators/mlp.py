@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from ..nn import Activation, BatchNorm, Dense, Dropout
-from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense
+from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense, store_params
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -290,34 +290,7 @@ class MLPClassifier(NetworkClassifierMixin, _BaseMLP):
         clip_norm=None,
         callbacks=None,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.dropout = dropout
-        self.batch_norm = batch_norm
-        self.class_weight = class_weight
-        self.clip_norm = clip_norm
-        self.callbacks = callbacks
+        store_params(self, locals())
 
 
 class MLPRegressor(NetworkRegressorMixin, _BaseMLP):
@@ -387,34 +360,7 @@ class MLPRegressor(NetworkRegressorMixin, _BaseMLP):
         clip_norm=None,
         callbacks=None,
     ):
-        self.loss = loss
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.dropout = dropout
-        self.batch_norm = batch_norm
-        self.clip_norm = clip_norm
-        self.callbacks = callbacks
+        store_params(self, locals())
 
     def _validate_params(self):
         super()._validate_params()

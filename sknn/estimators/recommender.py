@@ -8,7 +8,7 @@ from sklearn.utils.validation import check_array, check_consistent_length, check
 
 from ..nn.factorization import NeuMF
 from ..training import predict_raw
-from ._base import BaseNetwork, NetworkRegressorMixin
+from ._base import BaseNetwork, NetworkRegressorMixin, store_params
 from .mlp import _ATTRS_DOC
 
 __all__ = ["NeuralRecommender"]
@@ -182,35 +182,7 @@ max_fun, clip_norm, callbacks
         clip_norm=None,
         callbacks=None,
     ):
-        self.n_factors = n_factors
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.feedback = feedback
-        self.n_negatives = n_negatives
-        self.activation = activation
-        self.dropout = dropout
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.clip_norm = clip_norm
-        self.callbacks = callbacks
+        store_params(self, locals())
 
     # -- parameters ------------------------------------------------------------------
     def _hidden(self):

@@ -18,7 +18,7 @@ from ..nn import (
     Sequential,
 )
 from ..training import predict_raw
-from ._base import BaseNetwork, NetworkClassifierMixin, output_dense
+from ._base import BaseNetwork, NetworkClassifierMixin, output_dense, store_params
 from ._vocab import Vocabulary, as_documents, bag_matrix, pad_sequences
 from .mlp import _ATTRS_DOC
 
@@ -170,41 +170,7 @@ max_fun, class_weight, clip_norm, callbacks
         clip_norm=None,
         callbacks=None,
     ):
-        self.encoder = encoder
-        self.embedding_dim = embedding_dim
-        self.units = units
-        self.kernel_size = kernel_size
-        self.dropout = dropout
-        self.max_features = max_features
-        self.min_df = min_df
-        self.lowercase = lowercase
-        self.token_pattern = token_pattern
-        self.ngram_range = ngram_range
-        self.max_len = max_len
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.class_weight = class_weight
-        self.clip_norm = clip_norm
-        self.callbacks = callbacks
+        store_params(self, locals())
 
     # -- parameters ------------------------------------------------------------------
     def _validate_params(self):

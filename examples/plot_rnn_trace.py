@@ -12,7 +12,10 @@ series). It ships with `tslearn <https://tslearn.readthedocs.io>`_ in
 :class:`sknn.RNNClassifier` reads 3-D arrays ``(n_series, n_steps, n_features)``
 directly. The series are downsampled 5x (55 steps) to keep the example fast;
 a bidirectional LSTM and a bidirectional GRU are compared (with this budget the
-GRU reaches about 97 % test accuracy, the LSTM about 71 %).
+GRU reaches about 97 % test accuracy, the LSTM about 71 %). The LSTM's plateau is
+the architecture's, not sknn's: the same network in PyTorch, trained the same
+way (Adam 0.01, batch 20, gradients clipped at 1, 150 epochs), stops at 78 %
+training and 69 % test accuracy too, while the GRU fits the training set.
 """
 
 import sys

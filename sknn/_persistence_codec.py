@@ -12,9 +12,10 @@ import re
 from dataclasses import is_dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 MAX_DEPTH = 64
-_MODULE_NAME = re.compile(r"sknn(\.[A-Za-z][A-Za-z0-9_]*)*")
+_MODULE_NAME = re.compile(r"sknn(\.[A-Za-z_][A-Za-z0-9_]*)*")  # private modules too, never dunder ones
 _QUALNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _ALLOWED_KINDS = "biufcUS"
 
@@ -45,7 +46,7 @@ def _resolve_class(path, kind):
         raise PersistenceError(
             f"Refusing class {path!r}: only classes of the sknn package can be loaded."
         )
-    if any(part.startswith("__") for part in qualname.split(".")):
+    if any(part.startswith("__") for part in qualname.split(".") + module_name.split(".")):
         raise PersistenceError(f"Refusing class {path!r}.")
     try:
         obj = importlib.import_module(module_name)
@@ -135,6 +136,15 @@ class _Encoder:
                     name: self.value(getattr(v, name), f"{where}.{name}")
                     for name in ("neg_label", "pos_label", "sparse_output", "classes_", "y_type_", "sparse_input_")
                     if hasattr(v, name)
+                }
+            }
+        if sp.issparse(v) and v.format == "csr":
+            return {
+                "__csr__": {
+                    "shape": [int(d) for d in v.shape],
+                    "data": self.array(v.data),
+                    "indices": self.array(v.indices),
+                    "indptr": self.array(v.indptr),
                 }
             }
         if isinstance(v, np.random.Generator):
@@ -266,6 +276,8 @@ class _Decoder:
             return self.layer(v, depth)
         if tag == "__label_binarizer__":
             return self.label_binarizer(_expect(body, dict), depth)
+        if tag == "__csr__":
+            return _csr(self, _expect(body, dict), depth)
         if tag == "__generator__":
             return _generator(self.value(body, depth + 1))
         if tag == "__random_state__":
@@ -366,6 +378,27 @@ def _expect(value, kind):
 
 def _is_attr_name(name):
     return isinstance(name, str) and name.isidentifier() and not name.startswith("__")
+
+
+def _csr(decoder, body, depth):
+    """Rebuild a CSR matrix, checking its structure fully (indices in range, sorted indptr)."""
+    shape = _expect(body.get("shape"), list)
+    if len(shape) != 2 or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d < 2**31 for d in shape):
+        raise PersistenceError("Invalid sparse matrix shape.")
+    parts = [decoder.value(body.get(k), depth + 1) for k in ("data", "indices", "indptr")]
+    if not all(isinstance(a, np.ndarray) and a.ndim == 1 for a in parts):
+        raise PersistenceError("A sparse matrix needs 1-d data, indices and indptr arrays.")
+    data, indices, indptr = parts
+    if indices.dtype.kind not in "iu" or indptr.dtype.kind not in "iu" or data.dtype.kind not in "biuf":
+        raise PersistenceError("Invalid dtypes in a sparse matrix.")
+    if indptr.size != shape[0] + 1 or indices.size != data.size:
+        raise PersistenceError("Inconsistent sparse matrix arrays.")
+    try:
+        m = sp.csr_matrix((data, indices, indptr), shape=tuple(shape))
+        m.check_format(full_check=True)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise PersistenceError(f"Invalid sparse matrix: {exc}") from None
+    return m
 
 
 def _generator(state):

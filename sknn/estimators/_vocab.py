@@ -128,7 +128,6 @@ class Vocabulary:
         return _grams(toks, self.ngram_range)
 
     def fit(self, docs):
-        self._regex = re.compile(self.token_pattern)
         grams = [self._tokens(d) for d in docs]
         tf, df = Counter(), Counter()
         for g in grams:
@@ -167,14 +166,10 @@ class Vocabulary:
             grams = [self._tokens(d) for d in docs]
         return [self._ids(g) for g in grams]
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_regex", None)
-        return state
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._regex = re.compile(self.token_pattern)
+    @property
+    def _regex(self):
+        # not stored: state stays plain data (pickle, sknn.save); re caches compiled patterns
+        return re.compile(self.token_pattern)
 
 
 def pad_sequences(seqs, length, dtype=np.int32):

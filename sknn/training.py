@@ -4,8 +4,11 @@ It knows networks (:class:`sknn.nn.Sequential`), losses, optimizers and
 schedules; it knows nothing of labels or of scikit-learn's estimator API. The
 estimators hand it encoded arrays and read back a :class:`FitState`.
 
-The loop is split into small steps (``fit`` -> ``run_epochs`` -> ``run_epoch``
--> ``train_step``), with callbacks called at one fixed point: each epoch's end.
+The loop is split into small steps (``fit`` -> ``run_epoch`` -> ``train_step``
+-> ``loss_and_grads``), with hooks at fixed points: ``callbacks`` at each
+epoch's end, ``TrainingConfig.resample`` at each epoch's start (fresh data per
+epoch, e.g. sampled negatives for implicit feedback), and the layers'
+``penalty()`` added to each batch's loss.
 """
 
 import time

@@ -22,6 +22,10 @@ The contract every layer follows
   statistics), updated in place, so they can be saved and restored with the weights.
 * ``penalized`` is a list of booleans parallel to ``params``: which parameters the
   L2 penalty ``alpha`` applies to (weights yes, biases and norm scales no).
+* Optional ``penalty()``: a layer that adds its own term to the loss (an activity
+  regulariser) returns the term's value for the last forward pass and adds its
+  gradient in ``backward``; the training loop sums ``penalty()`` of the network's
+  top-level layers into the reported loss.
 """
 
 import inspect

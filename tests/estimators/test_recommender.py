@@ -177,6 +177,7 @@ def test_implicit_feedback_ranks_interactions_above_random():
     Xp = np.array(pairs)
     rec = NeuralRecommender(
         n_factors=8, hidden_layer_sizes=(8,), feedback="implicit", n_negatives=3,
+        solver="adam", alpha=1e-4, batch_size=256,  # small data: more, smaller steps
         learning_rate_init=0.01, max_iter=15, random_state=0,
     ).fit(Xp)
     assert rec.n_iter_ == 15 and rec.t_ == 15 * len(Xp) * 4  # positives + 3 fresh negatives each

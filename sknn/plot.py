@@ -114,8 +114,9 @@ class LossCurveDisplay:
 
         Parameters
         ----------
-        estimator : fitted sknn estimator
-            Trained with a stochastic solver (it has ``loss_curve_``).
+        estimator : fitted sknn estimator or Pipeline
+            Trained with a stochastic solver (it has ``loss_curve_``). For a
+            :class:`~sklearn.pipeline.Pipeline`, its final step is plotted.
         ax : matplotlib Axes or None, default=None
         name : str or None, default=None
             Legend prefix; defaults to the estimator's class name.
@@ -135,6 +136,9 @@ class LossCurveDisplay:
         """
         _pyplot()
         check_is_fitted(estimator)
+        final = getattr(estimator, "_final_estimator", None)
+        if final is not None and final != "passthrough":
+            estimator = final  # a Pipeline: the network is its last step
         curve = getattr(estimator, "loss_curve_", None)
         if curve is None or len(curve) == 0:
             solver = getattr(estimator, "solver", None)

@@ -5,12 +5,43 @@ schedules; it knows nothing of labels or of scikit-learn's estimator API. The
 estimators hand it encoded arrays and read back a :class:`FitState`.
 
 The loop is split into small steps (``fit`` -> ``run_epoch`` -> ``train_step``
--> ``loss_and_grads``), with hooks at fixed points: ``callbacks`` at each
-epoch's end, ``TrainingConfig.resample`` at each epoch's start (fresh data per
-epoch, e.g. sampled negatives for implicit feedback), and the layers'
-``penalty()`` added to each batch's loss.
+-> ``loss_and_grads``), with hooks at fixed points: ``callbacks`` (below),
+``TrainingConfig.resample`` at each epoch's start (fresh data per epoch, e.g.
+sampled negatives for implicit feedback), and the layers' ``penalty()`` added
+to each batch's loss.
+
+Callbacks
+---------
+A callback is a callable ``callback(info) -> bool`` called at the end of every
+epoch (every iteration with L-BFGS) with a dict holding ``"epoch"``,
+``"loss"``, ``"validation_loss"``, ``"validation_score"``, ``"learning_rate"``,
+``"time"`` and ``"estimator"``; returning True stops training. It may also
+define any of these optional methods:
+
+* ``on_fit_begin(info)``: before the first epoch of a call; ``info`` holds
+  ``"max_epochs"`` (epochs this call may run: ``max_iter``, or 1 for an
+  incremental call), ``"epoch"`` (epochs already run), ``"incremental"`` and
+  ``"estimator"``;
+* ``on_epoch_begin(info)``: before each epoch (``info["epoch"]`` is its number);
+* ``on_fit_end(info)``: when the call ends, normally or not;
+* ``write(message)``: the loop prints its ``verbose`` lines through it (a
+  progress bar keeps them from interleaving with its own output).
+
+Divergence
+----------
+An epoch diverges when its loss is NaN or infinite, or when it exceeds
+:data:`BLOWUP_FACTOR` times a reference scale measured before training (the
+larger of the initial network's loss and the loss of an all-zero output, on up
+to 512 rows): a scale-free test that noisy but healthy training never meets
+(its loss stays near or below where it started), while a blow-up passes it by
+many orders of magnitude. The loop then warns with :class:`DivergenceWarning`,
+records the epoch (loss as measured, validation score NaN) and keeps the best
+finite weights it saw. When not one epoch was ever finite it raises
+``ValueError`` (scikit-learn's message).
 """
 
+import contextlib
+import io
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -21,13 +52,23 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .nn import optimizers as _optimizers
 from .nn import schedules as _schedules
-from .utils.progress import EpochProgress
 
-__all__ = ["TrainingConfig", "FitState", "Validation", "DivergenceWarning", "Trainer"]
+__all__ = ["TrainingConfig", "FitState", "Validation", "DivergenceWarning", "Trainer", "BLOWUP_FACTOR"]
+
+#: An epoch whose loss is this many times the reference scale has diverged.
+BLOWUP_FACTOR = 1e4
+
+# scipy's default relative-reduction tolerance of L-BFGS-B (factr=1e7 times eps)
+_LBFGS_FTOL = 1e7 * np.finfo(float).eps
+
+NON_FINITE_MESSAGE = (
+    "Solver produced non-finite parameter weights. The input data may contain "
+    "large values and need to be preprocessed."
+)
 
 
 class DivergenceWarning(ConvergenceWarning):
-    """Training stopped because the loss became NaN or infinite."""
+    """Training stopped because the loss became NaN, infinite, or blew up."""
 
 
 @dataclass
@@ -76,6 +117,8 @@ class FitState:
     optimizer: object = None
     schedule: object = None
     diverged: bool = False
+    # the loss scale divergence is measured against (see the module docs)
+    reference_loss: float = None
 
 
 @dataclass
@@ -122,6 +165,33 @@ def _restore(arrays, snapshot):
         np.copyto(dst, src)
 
 
+class _Hooks:
+    """The callbacks of one call, with their optional methods (see the module docs)."""
+
+    def __init__(self, callbacks):
+        self.callbacks = list(callbacks or ())
+
+    def call(self, name, info):
+        for cb in self.callbacks:
+            method = getattr(cb, name, None)
+            if method is not None:
+                method(info)
+
+    def epoch_end(self, info):
+        stop = False
+        for cb in self.callbacks:
+            if cb(info):
+                stop = True
+        return stop
+
+    def writer(self):
+        for cb in self.callbacks:
+            write = getattr(cb, "write", None)
+            if callable(write):
+                return write
+        return print
+
+
 class Trainer:
     """Runs the optimisation of ``net`` under ``loss`` with ``config``.
 
@@ -154,6 +224,8 @@ class Trainer:
         self._tracked = self.params + list(net.buffers().values())
         # layers adding their own term to the loss (activity penalties) report it via penalty()
         self._penalty_layers = [l for l in getattr(net, "layers", ()) if callable(getattr(l, "penalty", None))]
+        self._hooks = _Hooks(config.callbacks)
+        self._echo = self._hooks.writer()
 
     # -- one step --------------------------------------------------------------
     def _penalty(self, sw_sum):
@@ -195,11 +267,11 @@ class Trainer:
         return value
 
     # -- one epoch -------------------------------------------------------------
-    def _batch_size(self, n):
+    def _batch_size(self, n, warn=True):
         bs = self.config.batch_size
         if bs == "auto":
             return min(200, n)
-        if bs < 1 or bs > n:
+        if warn and (bs < 1 or bs > n):
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than sample size. "
                 "It is going to be clipped"
@@ -212,17 +284,95 @@ class Trainer:
         bs = self._batch_size(n)
         order = self.rng.permutation(n) if self.config.shuffle else None
         total = 0.0
+        seen = 0
         for start in range(0, n, bs):
             if order is None:
                 idx = slice(start, min(start + bs, n))
             else:
                 idx = order[start : start + bs]
+            sw = _take(sample_weight, idx)
+            if sw is not None and not sw.sum() > 0:
+                continue  # a batch of zero total weight has no gradient and no mean loss
             Xb = X[idx]
-            value = self.train_step(Xb, y[idx], _take(sample_weight, idx), _take(mask, idx))
+            value = self.train_step(Xb, y[idx], sw, _take(mask, idx))
             if not np.isfinite(value):
                 return float("nan")
             total += value * Xb.shape[0]
-        return total / n
+            seen += Xb.shape[0]
+        return total / seen
+
+    # -- divergence --------------------------------------------------------------
+    def _reference_loss(self, X, y, mask):
+        """The loss scale divergence is measured against (see the module docs)."""
+        n = X.shape[0]
+        idx = np.unique(np.linspace(0, n - 1, min(n, 512)).astype(np.intp))
+        ys = y[idx]
+        with np.errstate(all="ignore"):
+            raw = predict_raw(self.net, X[idx], _take(mask, idx))
+            initial = self.loss.value(ys, raw) + self._penalty(self._batch_size(n, warn=False))
+            zero = self.loss.value(ys, np.zeros_like(raw))
+        finite = [float(v) for v in (initial, zero) if np.isfinite(v)]
+        return max(finite) if finite else None
+
+    def _diverged(self, epoch_loss):
+        if not np.isfinite(epoch_loss):
+            return True
+        ref = self.state.reference_loss
+        return ref is not None and ref > 0 and epoch_loss > BLOWUP_FACTOR * ref
+
+    def _data_loss(self, X, y, sample_weight, mask):
+        """Inference-mode loss of the current weights; inf when not finite."""
+        with np.errstate(all="ignore"):
+            raw = predict_raw(self.net, X, mask)
+            if not np.isfinite(raw).all():
+                return np.inf
+            value = float(self.loss.value(y, raw, sample_weight))
+        return value if np.isfinite(value) else np.inf
+
+    def _recover(self, data, epoch_loss, validation):
+        """After a diverged epoch: keep the best finite weights, or raise."""
+        st = self.state
+        st.diverged = True
+        if not np.isfinite(epoch_loss) and not np.isfinite(st.loss_curve_[:-1]).any():
+            _restore(self._tracked, self._start)
+            raise ValueError(NON_FINITE_MESSAGE)
+        if validation is not None and self._best is not None:
+            # the best epoch's weights if they beat the starting ones on the held-out set
+            _restore(self._tracked, self._start)
+            if self._validate(validation)[0] > st.best_validation_score_:
+                self._best = self._start
+                what = "the weights it started from were kept"
+            else:
+                what = "the weights of the best validation score were kept"
+            _restore(self._tracked, self._best)
+        else:
+            # the best epoch's weights if they beat the starting ones on the data, else those
+            keep = self._start
+            if self._best_train is not None:
+                _restore(self._tracked, self._start)
+                start_loss = self._data_loss(*data)
+                _restore(self._tracked, self._best_train)
+                if self._data_loss(*data) <= start_loss:
+                    keep = self._best_train
+            _restore(self._tracked, keep)
+            what = (
+                "the weights of the epoch with the lowest loss were kept"
+                if keep is self._best_train
+                else "the weights it started from were kept"
+            )
+        if np.isfinite(epoch_loss):
+            how = (
+                f"grew to {epoch_loss:.3g}, more than {BLOWUP_FACTOR:g} times its "
+                f"initial scale ({st.reference_loss:.3g})"
+            )
+        else:
+            how = "became NaN or infinite"
+        warnings.warn(
+            f"Training diverged: the loss {how} at epoch {st.n_iter_}. Training "
+            f"stopped and {what}. Lower learning_rate_init, scale the inputs, or "
+            "set clip_norm.",
+            DivergenceWarning,
+        )
 
     # -- epochs ----------------------------------------------------------------
     def _setup_optimizer(self):
@@ -251,28 +401,27 @@ class Trainer:
         opt.learning_rate = st.schedule.start(cfg.learning_rate_init, cfg.max_iter)
 
     def _validate(self, val):
-        raw = predict_raw(self.net, val.X, val.mask)
+        with np.errstate(all="ignore"):
+            raw = predict_raw(self.net, val.X, val.mask)
+        if not np.isfinite(raw).all():
+            # scikit-learn scores a model with non-finite outputs as NaN
+            return float("nan"), float("nan")
         val_loss = self.loss.value(val.y, raw, val.sample_weight)
         return float(val.scorer(raw)), float(val_loss)
-
-    def _finite_on(self, X, y, sample_weight, mask):
-        with np.errstate(over="ignore", invalid="ignore"):
-            raw = predict_raw(self.net, X, mask)
-            return bool(np.isfinite(raw).all()) and bool(np.isfinite(self.loss.value(y, raw, sample_weight)))
 
     def _update_no_improvement(self, val_score):
         st, tol = self.state, self.config.tol
         if val_score is not None:
             st.validation_scores_.append(val_score)
             if self.config.verbose:
-                print("Validation score: %f" % val_score)
+                self._echo("Validation score: %f" % val_score)
             if val_score < st.best_validation_score_ + tol:
                 st.no_improvement_count += 1
             else:
                 st.no_improvement_count = 0
             if val_score > st.best_validation_score_:
                 st.best_validation_score_ = val_score
-                self._best = _snapshot(self._tracked, getattr(self, "_best", None))
+                self._best = _snapshot(self._tracked, self._best)
         else:
             last = st.loss_curve_[-1]
             if last > st.best_loss_ - tol:
@@ -282,20 +431,45 @@ class Trainer:
             if last < st.best_loss_:
                 st.best_loss_ = last
 
-    def _callbacks(self, info):
-        stop = False
-        for cb in self.config.callbacks or ():
-            if cb(info):
-                stop = True
-        return stop
+    def _plateau(self, learning_rate, msg):
+        """The schedule's reaction to a plateau, its messages routed through the writer."""
+        schedule, verbose = self.state.schedule, self.config.verbose
+        if not verbose or self._echo is print:
+            return schedule.plateau(learning_rate, msg, verbose)
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            result = schedule.plateau(learning_rate, msg, verbose)
+        for line in buffer.getvalue().splitlines():
+            self._echo(line)
+        return result
 
     def fit(self, X, y, sample_weight=None, mask=None, validation=None, incremental=False):
         """Train; returns the state. ``incremental`` runs exactly one epoch."""
         cfg, st = self.config, self.state
-        if cfg.solver == "lbfgs":
-            return self._fit_lbfgs(X, y, sample_weight, mask)
+        max_epochs = 1 if incremental else cfg.max_iter
+        self._hooks.call(
+            "on_fit_begin",
+            {"max_epochs": max_epochs, "epoch": len(st.loss_curve_), "incremental": incremental, "estimator": self.owner},
+        )
+        try:
+            if cfg.solver == "lbfgs":
+                self._fit_lbfgs(X, y, sample_weight, mask)
+            else:
+                self._fit_stochastic(X, y, sample_weight, mask, validation, max_epochs, incremental)
+        finally:
+            self._hooks.call("on_fit_end", {"epoch": len(st.loss_curve_), "estimator": self.owner})
+        return st
+
+    def _fit_stochastic(self, X, y, sample_weight, mask, validation, max_epochs, incremental):
+        cfg, st = self.config, self.state
         self._setup_optimizer()
         self.net.rng_for_training(self.rng)
+        if st.reference_loss is None or not incremental:
+            st.reference_loss = self._reference_loss(X, y, mask)
+            limit = np.finfo(self.net.dtype).max / BLOWUP_FACTOR
+            if st.reference_loss is None or st.reference_loss > limit:
+                # no room left below overflow: not one step could be told finite
+                raise ValueError(NON_FINITE_MESSAGE)
         if validation is not None and st.validation_scores_ is None:
             st.validation_scores_ = []
             st.validation_loss_curve_ = []
@@ -304,47 +478,41 @@ class Trainer:
             st.best_loss_ = np.inf
         opt = st.optimizer
         n = X.shape[0]
-        start = _snapshot(self._tracked)
-        last_good = _snapshot(self._tracked)
-        max_iter = 1 if incremental else cfg.max_iter
+        self._start = _snapshot(self._tracked)
+        self._best = self._best_train = None
+        best_train_loss = np.inf
         st.n_iter_ = 0
         stopped = False
-        show_progress = cfg.verbose and not isinstance(cfg.verbose, bool) and cfg.verbose >= 2
-        progress = EpochProgress(max_iter) if show_progress else None
         given = (X, y, sample_weight, mask)
-        for _ in range(max_iter):
+        for _ in range(max_epochs):
             t0 = time.perf_counter()
+            self._hooks.call("on_epoch_begin", {"epoch": len(st.loss_curve_) + 1, "estimator": self.owner})
             if cfg.resample is not None:
                 X, y, sample_weight, mask = cfg.resample(*given, self.rng)
                 n = X.shape[0]
             # overflow is reported once, as a DivergenceWarning, not as RuntimeWarnings
             with np.errstate(over="ignore", invalid="ignore"):
                 epoch_loss = self.run_epoch(X, y, sample_weight, mask)
-            if not np.isfinite(epoch_loss):
-                _restore(self._tracked, last_good)
-                if not self._finite_on(X, y, sample_weight, mask):
-                    # the last step of a finite epoch can still blow the weights up
-                    _restore(self._tracked, start)
-                st.diverged = True
-                warnings.warn(
-                    "Training diverged: the loss became NaN or infinite at epoch "
-                    f"{st.n_iter_ + 1}. Training stopped and the weights of the last "
-                    "epoch with a finite loss were kept. Lower learning_rate_init, "
-                    "scale the inputs, or set clip_norm.",
-                    DivergenceWarning,
-                )
-                break
-            _snapshot(self._tracked, last_good)
             st.n_iter_ += 1
-            st.t_ += n
             st.loss_ = epoch_loss
             st.loss_curve_.append(epoch_loss)
-            if cfg.verbose and not show_progress:
-                print("Iteration %d, loss = %.8f" % (st.n_iter_, epoch_loss))
+            if cfg.verbose:
+                self._echo("Iteration %d, loss = %.8f" % (st.n_iter_, epoch_loss))
+            if self._diverged(epoch_loss):
+                if validation is not None:
+                    st.validation_scores_.append(float("nan"))
+                    st.validation_loss_curve_.append(float("nan"))
+                self._recover((X, y, sample_weight, mask), epoch_loss, validation)
+                stopped = True
+                break
+            st.t_ += n
             val_score = val_loss = None
             if validation is not None:
                 val_score, val_loss = self._validate(validation)
                 st.validation_loss_curve_.append(val_loss)
+            elif epoch_loss < best_train_loss:
+                best_train_loss = epoch_loss
+                self._best_train = _snapshot(self._tracked, self._best_train)
             self._update_no_improvement(val_score)
             opt.learning_rate = st.schedule.epoch_end(len(st.loss_curve_), st.t_, opt.learning_rate)
             info = {
@@ -356,40 +524,30 @@ class Trainer:
                 "time": time.perf_counter() - t0,
                 "estimator": self.owner,
             }
-            if progress is not None:
-                progress.update(info)
-            if self._callbacks(info):
+            if self._hooks.epoch_end(info):
                 stopped = True
                 break
             if st.no_improvement_count > cfg.n_iter_no_change:
-                if validation is not None:
-                    msg = (
-                        "Validation score did not improve more than tol=%f for %d "
-                        "consecutive epochs." % (cfg.tol, cfg.n_iter_no_change)
-                    )
-                else:
-                    msg = (
-                        "Training loss did not improve more than tol=%f for %d "
-                        "consecutive epochs." % (cfg.tol, cfg.n_iter_no_change)
-                    )
-                new_lr, stop = st.schedule.plateau(opt.learning_rate, msg, cfg.verbose)
+                what = "Validation score" if validation is not None else "Training loss"
+                msg = "%s did not improve more than tol=%f for %d consecutive epochs." % (
+                    what,
+                    cfg.tol,
+                    cfg.n_iter_no_change,
+                )
+                new_lr, stop = self._plateau(opt.learning_rate, msg)
                 opt.learning_rate = new_lr
                 if stop:
                     stopped = True
                     break
                 st.no_improvement_count = 0
-        else:
-            if not incremental and st.n_iter_ == cfg.max_iter and not stopped:
-                warnings.warn(
-                    "Stochastic Optimizer: Maximum iterations (%d) reached and the "
-                    "optimization hasn't converged yet." % cfg.max_iter,
-                    ConvergenceWarning,
-                )
-        if progress is not None:
-            progress.close()
-        if validation is not None and getattr(self, "_best", None) is not None:
+        if not incremental and st.n_iter_ == cfg.max_iter and not stopped:
+            warnings.warn(
+                "Stochastic Optimizer: Maximum iterations (%d) reached and the "
+                "optimization hasn't converged yet." % cfg.max_iter,
+                ConvergenceWarning,
+            )
+        if validation is not None and self._best is not None:
             _restore(self._tracked, self._best)
-        return st
 
     # -- full batch --------------------------------------------------------------
     def _fit_lbfgs(self, X, y, sample_weight, mask):
@@ -399,8 +557,29 @@ class Trainer:
             value = self.loss_and_grads(X, y, sample_weight, mask, training=True)
             return value, self.grads
 
+        stopped = []
+
+        def on_iteration(loss):
+            iteration = len(stopped) + 1
+            if cfg.verbose:
+                self._echo("Iteration %d, loss = %.8f" % (iteration, loss))
+            info = {
+                "epoch": iteration,
+                "loss": loss,
+                "validation_loss": None,
+                "validation_score": None,
+                "learning_rate": None,
+                "time": None,
+                "estimator": self.owner,
+            }
+            stopped.append(self._hooks.epoch_end(info))
+            if not stopped[-1] and iteration < cfg.max_iter:
+                self._hooks.call("on_epoch_begin", {"epoch": iteration + 1, "estimator": self.owner})
+            return stopped[-1]
+
         self.net.rng_for_training(self.rng)
         start = _snapshot(self._tracked)
+        self._hooks.call("on_epoch_begin", {"epoch": 1, "estimator": self.owner})
         with np.errstate(over="ignore", invalid="ignore"):
             result = _optimizers.lbfgs_minimize(
                 self.params,
@@ -408,19 +587,27 @@ class Trainer:
                 max_iter=cfg.max_iter,
                 max_fun=cfg.max_fun,
                 tol=cfg.tol,
-                verbose=bool(cfg.verbose),
+                # tol also bounds the relative-reduction stop, so tol=0 runs to a limit
+                ftol=min(_LBFGS_FTOL, cfg.tol),
+                callback=on_iteration,
             )
         st.n_iter_ = int(result.nit)
         st.loss_ = float(result.fun)
-        if not np.isfinite(st.loss_) or not all(np.all(np.isfinite(p)) for p in self.params):
+        if not np.isfinite(st.loss_):
+            # the best point L-BFGS found is not finite: not one evaluation was
+            _restore(self._tracked, start)
+            st.diverged = True
+            raise ValueError(NON_FINITE_MESSAGE)
+        if not all(np.all(np.isfinite(p)) for p in self.params):
             _restore(self._tracked, start)
             st.diverged = True
             warnings.warn(
-                "Training diverged: L-BFGS reached a NaN or infinite loss; the "
-                "initial weights were kept.",
+                "Training diverged: L-BFGS reached non-finite weights; the initial "
+                "weights were kept.",
                 DivergenceWarning,
             )
-        elif not _optimizers.lbfgs_converged(result):
+        elif int(result.status) != 0 and not any(stopped):
+            # scikit-learn warns on any stop that is not convergence (limits, line search)
             msg = result.message
             if isinstance(msg, bytes):
                 msg = msg.decode("latin1")
@@ -430,7 +617,6 @@ class Trainer:
                 % (result.nit, result.status, msg),
                 ConvergenceWarning,
             )
-        return st
 
 
 def as_batchable(X):

@@ -68,3 +68,17 @@ def test_missing_matplotlib(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match="pip install matplotlib"):
         LossCurveDisplay.from_estimator(clf)
+
+
+def test_from_estimator_uses_a_pipelines_final_step():
+    """Issue 10 §6: a Pipeline plots its final step's curves."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipe = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(5,), max_iter=6, random_state=0))
+    with pytest.raises(NotFittedError):
+        LossCurveDisplay.from_estimator(pipe)
+    pipe.fit(X, Y)
+    disp = LossCurveDisplay.from_estimator(pipe)
+    np.testing.assert_array_equal(disp.loss_curve_, pipe[-1].loss_curve_)
+    assert disp.estimator_name == "MLPClassifier"

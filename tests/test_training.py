@@ -96,8 +96,11 @@ def test_non_finite_loss_stops_with_last_finite_weights():
     trainer.run_epoch = run_epoch
     with pytest.warns(DivergenceWarning, match="epoch 4"):
         st = trainer.fit(X, y)
-    assert st.diverged and st.n_iter_ == 3 and len(st.loss_curve_) == 3
-    for p, q in zip(net.params, seen[-1]):
+    # the diverged epoch is recorded (as scikit-learn does), its weights are not kept
+    assert st.diverged and st.n_iter_ == 4 and len(st.loss_curve_) == 4
+    assert np.isfinite(st.loss_curve_[:3]).all() and np.isnan(st.loss_curve_[3])
+    assert st.t_ == 3 * len(X)
+    for p, q in zip(net.params, seen[-1]):  # epoch 3 had the lowest loss
         np.testing.assert_array_equal(p, q)
     assert np.isfinite(predict_raw(net, X)).all()
 

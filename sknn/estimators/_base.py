@@ -7,6 +7,7 @@ how raw outputs become predictions. Training always goes through
 :class:`sknn.training.Trainer`.
 """
 
+import copy
 import numbers
 
 import numpy as np
@@ -14,7 +15,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import compute_sample_weight
+from sklearn.utils import check_random_state, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import (
@@ -27,12 +28,11 @@ from sklearn.utils.validation import (
 from ..nn import Dense, Sequential
 from ..nn import losses as _losses
 from ..training import FitState, Trainer, TrainingConfig, Validation, as_batchable, predict_raw
+from ..utils.callbacks import CallbackSupportMixin, callback_bridge, with_callbacks
+from ..utils.validation import check_params
+from ._params import SCHEDULES, SOLVERS, STOCHASTIC_SOLVERS, TRAINING_CONSTRAINTS  # noqa: F401
 
 __all__ = ["BaseNetwork", "NetworkClassifierMixin", "NetworkRegressorMixin", "store_params"]
-
-STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
-SOLVERS = STOCHASTIC_SOLVERS + ("lbfgs",)
-SCHEDULES = ("constant", "invscaling", "adaptive", "cosine", "step")
 
 
 def store_params(estimator, params):
@@ -47,26 +47,19 @@ def store_params(estimator, params):
             setattr(estimator, name, value)
 
 
-def _check_number(name, value, low=None, high=None, integer=False, low_open=False, high_open=False):
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        what = "an int" if integer else "a number"
-        raise ValueError(f"{name} must be {what}, got {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        bound = ">" if low_open else ">="
-        raise ValueError(f"{name} must be {bound} {low}, got {value!r}.")
-    if high is not None and (value > high or (high_open and value == high)):
-        bound = "<" if high_open else "<="
-        raise ValueError(f"{name} must be {bound} {high}, got {value!r}.")
-
-
-class BaseNetwork(BaseEstimator):
+class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     """Shared fit / partial_fit / warm-start machinery (not public).
 
     Subclasses define ``_build_layers(input_shape, n_outputs, rng)`` returning
     the full layer list *including* the output layer (whose outputs are raw:
     the loss holds the output activation).
+
+    Parameters are checked at ``fit`` against ``_parameter_constraints``
+    (scikit-learn's style): the shared training parameters' table, which each
+    estimator extends with its own entries.
     """
+
+    _parameter_constraints = TRAINING_CONSTRAINTS
 
     # -- parameters ------------------------------------------------------------
     def _training_config(self):
@@ -93,35 +86,11 @@ class BaseNetwork(BaseEstimator):
             callbacks=getattr(self, "callbacks", None),
         )
 
-    def _validate_training_params(self):
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}.")
-        lr = self.learning_rate
-        if isinstance(lr, str) and lr not in SCHEDULES:
-            raise ValueError(f"learning_rate must be one of {SCHEDULES} or a Schedule, got {lr!r}.")
-        _check_number("alpha", self.alpha, low=0.0)
-        _check_number("learning_rate_init", self.learning_rate_init, low=0.0, low_open=True)
-        _check_number("power_t", self.power_t, low=0.0)
-        _check_number("max_iter", self.max_iter, low=1, integer=True)
-        _check_number("tol", self.tol, low=0.0)
-        _check_number("momentum", self.momentum, low=0.0, high=1.0)
-        _check_number("validation_fraction", self.validation_fraction, low=0.0, high=1.0, high_open=True)
-        _check_number("beta_1", self.beta_1, low=0.0, high=1.0, high_open=True)
-        _check_number("beta_2", self.beta_2, low=0.0, high=1.0, high_open=True)
-        _check_number("epsilon", self.epsilon, low=0.0, low_open=True)
-        _check_number("n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
-        _check_number("max_fun", self.max_fun, low=1, integer=True)
-        if self.batch_size != "auto":
-            _check_number("batch_size", self.batch_size, low=1, integer=True)
-        clip = getattr(self, "clip_norm", None)
-        if clip is not None:
-            _check_number("clip_norm", clip, low=0.0, low_open=True)
+    def _validate_params(self):
+        check_params(self._parameter_constraints, self.get_params(deep=False), type(self).__name__)
         callbacks = getattr(self, "callbacks", None)
         if callbacks is not None and not all(callable(c) for c in callbacks):
             raise ValueError("callbacks must be a list of callables.")
-
-    def _validate_params(self):
-        self._validate_training_params()
 
     # -- hooks for subclasses ----------------------------------------------------
     def _validate_X(self, X, reset):
@@ -158,19 +127,24 @@ class BaseNetwork(BaseEstimator):
         return X.dtype if X.dtype in (np.float32, np.float64) else np.float64
 
     def _make_rng(self):
+        """The fit's Generator: seeded by an int, drawn from a RandomState or Generator."""
         rs = self.random_state
-        if isinstance(rs, np.random.RandomState):
-            return np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
         if isinstance(rs, np.random.Generator):
             return np.random.default_rng(rs.integers(np.iinfo(np.int32).max))
-        return np.random.default_rng(rs)
+        if rs is None or isinstance(rs, np.random.RandomState):
+            # scikit-learn's semantics for None (the global RandomState) and instances
+            return np.random.default_rng(check_random_state(rs).randint(np.iinfo(np.int32).max))
+        check_random_state(rs)  # scikit-learn's error for anything that is not a seed
+        return np.random.default_rng(int(rs))
 
     # -- fitting -------------------------------------------------------------------
+    @with_callbacks
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         self._validate_params()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         first = not hasattr(self, "network_") or not (self.warm_start or incremental)
+        given = (X, y, sample_weight)
         X, y = self._validate_X_y(X, y, reset=first)
         X, mask = self._shape_X(X)
         y_enc = self._encode_y(y, incremental=incremental and not first, classes=classes, first=first)
@@ -191,24 +165,68 @@ class BaseNetwork(BaseEstimator):
         validation = None
         if self.early_stopping:
             X, y_enc, sample_weight, mask, validation = self._split_validation(X, y, y_enc, sample_weight, mask)
-        trainer = Trainer(self.network_, self._loss_fn, self._training_config(), self._fit_state, self._rng, owner=self)
-        trainer.fit(X, y_enc, sample_weight, mask, validation, incremental=incremental)
+        config = self._training_config()
+        bridge = callback_bridge(
+            self,
+            task_name="partial_fit" if incremental else "fit",
+            max_subtasks=self.max_iter + 1 if self.solver == "lbfgs" else (1 if incremental else self.max_iter),
+            X=given[0],
+            y=given[1],
+            sample_weight=given[2],
+            fitted_attributes=self._frozen_attributes,
+        )
+        if bridge is not None:
+            config.callbacks = list(config.callbacks or ()) + [bridge]
+        trainer = Trainer(self.network_, self._loss_fn, config, self._fit_state, self._rng, owner=self)
+        try:
+            trainer.fit(X, y_enc, sample_weight, mask, validation, incremental=incremental)
+        except BaseException:
+            if first:  # a model that never trained is not fitted
+                del self.network_, self._fit_state
+            raise
         self._publish_state()
         return self
+
+    def _frozen_attributes(self):
+        """The attributes of a copy of this estimator as fitted so far (for callbacks)."""
+        frozen = copy.copy(self)
+        frozen.network_ = copy.deepcopy(self.network_)
+        frozen._fit_state = copy.copy(self._fit_state)
+        frozen._fit_state.loss_curve_ = list(self._fit_state.loss_curve_)
+        frozen._publish_state()
+        return dict(vars(frozen))
 
     def _sample_weight(self, sample_weight, X, y):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
             if not np.isfinite(sample_weight).all():
                 raise ValueError("sample_weight contains NaN or infinity.")
-            if sample_weight.sum() <= 0:
-                raise ValueError("sample_weight must have a positive sum.")
         cw = getattr(self, "class_weight", None)
         if cw is not None:
-            y_cw = np.asarray(y)
-            cw_weights = compute_sample_weight(cw, y_cw)
+            cw_weights = self._class_weights(cw, np.asarray(y))
             sample_weight = cw_weights if sample_weight is None else sample_weight * cw_weights
+        if sample_weight is not None and not sample_weight.sum() > 0:
+            what = "sample_weight" if cw is None else "sample_weight times class_weight"
+            raise ValueError(f"{what} must have a positive sum.")
         return sample_weight
+
+    @staticmethod
+    def _class_weights(class_weight, y):
+        """Per-sample weights from ``class_weight``, with errors that name it."""
+        if isinstance(class_weight, dict):
+            bad = {
+                k: v
+                for k, v in class_weight.items()
+                if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (np.isfinite(v) and v >= 0)
+            }
+            if bad:
+                raise ValueError(f"class_weight must map classes to finite weights >= 0; invalid: {bad!r}.")
+        try:
+            return compute_sample_weight(class_weight, y)
+        except ValueError as exc:
+            raise ValueError(
+                f"class_weight={class_weight!r} does not fit the classes of y {unique_labels(y)!r}: {exc}"
+            ) from None
 
     def _split_validation(self, X, y, y_enc, sample_weight, mask):
         stratify = y if (isinstance(self, ClassifierMixin) and y_enc.ndim == 2 and self._n_label_columns == 1) else None
@@ -305,7 +323,8 @@ class NetworkClassifierMixin(ClassifierMixin):
                     "labels (binary, multiclass or a multilabel indicator matrix)."
                 )
             lb = LabelBinarizer()
-            lb.fit(classes if classes is not None else y)
+            # as scikit-learn: a multilabel indicator y gives its own classes (its columns)
+            lb.fit(y if classes is None or target == "multilabel-indicator" else classes)
             if len(lb.classes_) < 2:
                 raise ValueError(
                     "The classifier needs samples of at least 2 classes in the data, "

@@ -301,7 +301,7 @@ TRAINING_PARAMS_DOC = """
         Tolerance for the optimisation (see ``n_iter_no_change``).
 
     verbose : bool or int, default=False
-        Print progress; 2 adds a progress line per epoch.
+        Print scikit-learn's progress lines (see :class:`sknn.MLPClassifier`).
 
     warm_start : bool, default=False
         Reuse the previous solution and optimiser state in the next ``fit``.

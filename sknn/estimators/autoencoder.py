@@ -440,7 +440,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Z : ndarray of shape (n_samples, n_components)
             In the dtype of the training data (float32 stays float32).
         """
-        Z = predict_raw(self.encoder_, self._input(X))
+        X = self._input(X)  # checks fitted before encoder_ is read
+        Z = predict_raw(self.encoder_, X)
         return Z.reshape(Z.shape[0], -1)
 
     def inverse_transform(self, X):

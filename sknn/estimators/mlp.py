@@ -125,10 +125,18 @@ _PARAMS_DOC = """
         dropout. The same seed gives the same weights, bit for bit.
 
     tol : float, default=1e-4
-        Tolerance for the optimisation (see ``n_iter_no_change``).
+        Tolerance for the optimisation (see ``n_iter_no_change``). With
+        'lbfgs' it is the gradient tolerance and also caps the relative loss
+        reduction that counts as convergence: ``tol=0`` runs until
+        ``max_iter`` or ``max_fun``.
 
     verbose : bool or int, default=False
-        Print progress messages (scikit-learn's); 2 adds a progress line per epoch.
+        Print scikit-learn's progress messages (``Iteration N, loss = ...``,
+        ``Validation score: ...``) for any true value. A progress bar is
+        chosen explicitly: ``callbacks=[sknn.utils.progress.ProgressBar()]``,
+        or with scikit-learn >= 1.9
+        ``est.set_callbacks(sklearn.callback.ProgressBar())`` (which also
+        follows the estimator inside ``GridSearchCV``).
 
     warm_start : bool, default=False
         Reuse the previous solution (and optimiser state) in the next ``fit``.
@@ -150,9 +158,10 @@ _PARAMS_DOC = """
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam / AdamW parameters (``epsilon`` also for RMSprop and Adagrad).
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
         Epochs without ``tol`` improvement before stopping (or, with
-        'adaptive', before dividing the learning rate by 5).
+        'adaptive', before dividing the learning rate by 5); ``np.inf`` never
+        stops early.
 
     max_fun : int, default=15000
         Maximum number of loss evaluations with 'lbfgs'.
@@ -167,9 +176,14 @@ _PARAMS_DOC = """
         Clip the global gradient norm to this value at each step.
 
     callbacks : list of callable or None, default=None
-        Each is called as ``callback(info)`` at the end of every epoch, with a
-        dict holding 'epoch', 'loss', 'validation_loss', 'validation_score',
-        'learning_rate', 'time' and 'estimator'. Returning True stops training.
+        Each is called as ``callback(info)`` at the end of every epoch (every
+        iteration with 'lbfgs'), with a dict holding 'epoch', 'loss',
+        'validation_loss', 'validation_score', 'learning_rate', 'time' and
+        'estimator'. Returning True stops training. Optional methods
+        ``on_fit_begin``, ``on_epoch_begin``, ``on_fit_end`` and ``write`` are
+        called too (see :mod:`sknn.training`); :class:`sknn.utils.progress.ProgressBar`
+        is one such callback. scikit-learn's callbacks (>= 1.9) go through
+        ``set_callbacks`` instead.
 """
 
 _ATTRS_DOC = """

@@ -511,7 +511,7 @@ def _scipy_version():
     return tuple(int(x) for x in match.groups())
 
 
-def lbfgs_minimize(params, compute, *, max_iter, max_fun, tol, verbose=False):
+def lbfgs_minimize(params, compute, *, max_iter, max_fun, tol, ftol=None, callback=None, verbose=False):
     """Minimise a loss over ``params`` with scipy's L-BFGS-B.
 
     The parameters are packed into one float64 vector; before every evaluation
@@ -532,6 +532,12 @@ def lbfgs_minimize(params, compute, *, max_iter, max_fun, tol, verbose=False):
         iteration under way when the limit is passed is completed.
     tol : float
         Tolerance on the projected gradient (``gtol``).
+    ftol : float or None, default=None
+        Tolerance on the relative reduction of the loss (scipy's ``ftol``);
+        None keeps scipy's default. 0 (with ``tol=0``) runs until a limit.
+    callback : callable or None, default=None
+        Called as ``callback(loss)`` after each iteration, with the iterate
+        written back into ``params``; returning True stops the run.
     verbose : bool, default=False
         Print progress. On scipy < 1.15 through ``iprint``; on newer scipy,
         where ``iprint``/``disp`` are deprecated, one line per iteration is
@@ -566,18 +572,23 @@ def lbfgs_minimize(params, compute, *, max_iter, max_fun, tol, verbose=False):
         return last_loss[0], grad
 
     options = {"maxiter": max_iter, "maxfun": max_fun, "gtol": tol}
-    callback = None
+    if ftol is not None:
+        options["ftol"] = ftol
     if _scipy_version() < (1, 15):
         options["iprint"] = 1 if verbose else -1
-    elif verbose:
-        n_iter = [0]
+    n_iter = [0]
 
-        def callback(xk):
-            n_iter[0] += 1
-            print(f"L-BFGS iteration {n_iter[0]}, loss = {last_loss[0]:.8f}")
+    def on_iteration(intermediate_result):
+        n_iter[0] += 1
+        if verbose and _scipy_version() >= (1, 15):
+            print(f"L-BFGS iteration {n_iter[0]}, loss = {intermediate_result.fun:.8f}")
+        if callback is not None:
+            write_back(intermediate_result.x)
+            if callback(float(intermediate_result.fun)):
+                raise StopIteration
 
     result = scipy.optimize.minimize(
-        fun, x0, method="L-BFGS-B", jac=True, options=options, callback=callback
+        fun, x0, method="L-BFGS-B", jac=True, options=options, callback=on_iteration
     )
     write_back(result.x)
     return result

@@ -1,0 +1,108 @@
+"""Parameter constraints in scikit-learn's style, behind one stable import.
+
+scikit-learn checks estimator parameters against a table of constraints
+(``sklearn.utils._param_validation``: :class:`Interval`, :class:`StrOptions`,
+``"boolean"``, ``"random_state"``...). That module is private, so sknn touches
+it here only: the estimators import the names below, and a change in a future
+scikit-learn is absorbed in this one file.
+
+Differences from using scikit-learn's classes directly:
+
+* :func:`finite_interval` builds an :class:`Interval` that refuses ``inf``
+  (scikit-learn's real intervals with no upper bound accept it, e.g.
+  ``alpha=inf``), and, like every interval, ``nan``.
+* :func:`check_params` refuses booleans where a number is expected
+  (``learning_rate_init=True`` is a bug, not 1.0).
+
+Examples
+--------
+>>> from numbers import Real
+>>> from sknn.utils.validation import check_params, finite_interval
+>>> check_params({"alpha": [finite_interval(Real, 0, None, closed="left")]}, {"alpha": 0.1}, "Demo")
+>>> check_params({"alpha": [finite_interval(Real, 0, None, closed="left")]}, {"alpha": float("inf")}, "Demo")
+Traceback (most recent call last):
+...
+sklearn.utils._param_validation.InvalidParameterError: The 'alpha' parameter of Demo must be a float in the range [0.0, inf). Got inf instead.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
+
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "InvalidParameterError",
+    "Options",
+    "StrOptions",
+    "check_params",
+    "finite_interval",
+]
+
+
+def finite_interval(kind, left, right, *, closed):
+    """An :class:`Interval` of finite numbers: ``inf`` and ``nan`` are refused.
+
+    Parameters
+    ----------
+    kind : {numbers.Real, numbers.Integral}
+    left, right : float or None
+        Bounds; None means unbounded (but still finite).
+    closed : {"left", "right", "both", "neither"}
+        Which bounds belong to the interval.
+
+    Returns
+    -------
+    interval : Interval
+    """
+    if kind is Integral:  # integers are finite already
+        return Interval(kind, left, right, closed=closed)
+    # an open bound at +-inf keeps the infinities out, and the message reads "[0.0, inf)"
+    lo = -np.inf if left is None else left
+    hi = np.inf if right is None else right
+    if left is None:
+        closed = {"left": "neither", "both": "right"}.get(closed, closed)
+    if right is None:
+        closed = {"right": "neither", "both": "left"}.get(closed, closed)
+    return Interval(kind, lo, hi, closed=closed)
+
+
+def _numeric(constraints):
+    return any(isinstance(c, Interval) for c in constraints) and "boolean" not in constraints
+
+
+def check_params(constraints, params, caller_name):
+    """Check ``params`` against ``constraints`` as scikit-learn's ``_validate_params`` does.
+
+    Parameters
+    ----------
+    constraints : dict
+        ``{name: [constraint, ...]}``; a value is valid when it satisfies any
+        of its constraints. Parameters without an entry are not checked.
+    params : dict
+        ``{name: value}``, e.g. ``estimator.get_params(deep=False)``.
+    caller_name : str
+        Named in the error message.
+
+    Raises
+    ------
+    InvalidParameterError
+        A subclass of both ``ValueError`` and ``TypeError``, naming the
+        parameter, what it must be, and the value received.
+    """
+    for name, value in params.items():
+        if isinstance(value, (bool, np.bool_)) and name in constraints and _numeric(constraints[name]):
+            if not any(c in (bool, "boolean") for c in constraints[name]):
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {caller_name} must be a number, not a "
+                    f"boolean. Got {value!r} instead."
+                )
+    validate_parameter_constraints(constraints, params, caller_name=caller_name)

@@ -36,8 +36,8 @@ to 512 rows): a scale-free test that noisy but healthy training never meets
 (its loss stays near or below where it started), while a blow-up passes it by
 many orders of magnitude. The loop then warns with :class:`DivergenceWarning`,
 records the epoch (loss as measured, validation score NaN) and keeps the best
-finite weights it saw. When not one epoch was ever finite it raises
-``ValueError`` (scikit-learn's message).
+finite weights it saw. When the first epoch of a call is not finite it raises
+``ValueError`` (scikit-learn's message) and leaves the weights as they were.
 """
 
 import contextlib
@@ -333,7 +333,8 @@ class Trainer:
         """After a diverged epoch: keep the best finite weights, or raise."""
         st = self.state
         st.diverged = True
-        if not np.isfinite(epoch_loss) and not np.isfinite(st.loss_curve_[:-1]).any():
+        if not np.isfinite(epoch_loss) and st.n_iter_ == 1:
+            # not one finite epoch in this call: as scikit-learn, refuse (weights as they were)
             _restore(self._tracked, self._start)
             raise ValueError(NON_FINITE_MESSAGE)
         if validation is not None and self._best is not None:

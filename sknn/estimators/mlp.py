@@ -1,10 +1,12 @@
 """MLPClassifier and MLPRegressor: drop-in replacements for scikit-learn's."""
 
 import numbers
+from numbers import Integral, Real
 
 import numpy as np
 
 from ..nn import Activation, BatchNorm, Dense, Dropout
+from ..utils.validation import Interval, StrOptions
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense, store_params
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -30,6 +32,14 @@ def _per_layer(name, value, n_layers, check):
 
 class _BaseMLP(BaseNetwork):
     _training_params_doc = None
+    _parameter_constraints = {
+        **BaseNetwork._parameter_constraints,
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        # a list gives one value per hidden layer (checked entry by entry below)
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
+        "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+        "batch_norm": ["boolean"],
+    }
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -376,8 +386,7 @@ class MLPRegressor(NetworkRegressorMixin, _BaseMLP):
     ):
         store_params(self, locals())
 
-    def _validate_params(self):
-        super()._validate_params()
-        losses = ("squared_error", "poisson", "absolute_error", "huber")
-        if self.loss not in losses:
-            raise ValueError(f"loss must be one of {losses}, got {self.loss!r}.")
+    _parameter_constraints = {
+        **_BaseMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"})],
+    }

@@ -130,7 +130,8 @@ class ProgressBar:
     >>> from sknn import MLPRegressor
     >>> from sknn.utils.progress import ProgressBar
     >>> X = np.arange(20.0).reshape(10, 2); y = X.sum(axis=1)
-    >>> reg = MLPRegressor((4,), max_iter=2, callbacks=[ProgressBar(use_tqdm=False)], random_state=0)
+    >>> reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, callbacks=[ProgressBar(use_tqdm=False)],
+    ...                    random_state=0)
     >>> _ = reg.fit(X, y)  # doctest: +ELLIPSIS
     [##########..........] epoch 1/2  loss ...
     [####################] epoch 2/2  loss ...

@@ -264,9 +264,9 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         st = self._fit_state
         self.n_iter_ = st.n_iter_
         self.loss_ = st.loss_
+        self.t_ = st.t_  # 0 with lbfgs, as in scikit-learn
         if self.solver == "lbfgs":
             return
-        self.t_ = st.t_
         self.loss_curve_ = st.loss_curve_
         self.best_loss_ = st.best_loss_
         self.validation_scores_ = st.validation_scores_

@@ -269,3 +269,18 @@ def test_the_table_holds_scikit_learns_defaults():
 @pytest.mark.parametrize("Est", [MLPClassifier, MLPRegressor])
 def test_every_mlp_parameter_has_a_constraint(Est):
     assert set(Est().get_params()) <= set(Est._parameter_constraints)
+
+
+def test_a_minibatch_of_zero_weight_is_skipped(iris):
+    """scikit-learn raises ZeroDivisionError on it; sknn skips it: the same as leaving its rows out."""
+    X, y = iris
+    sw = np.ones(len(y))
+    sw[:20] = 0.0
+    kw = dict(batch_size=10, shuffle=False, max_iter=3, **SMALL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = MLPRegressor(**kw).fit(X, y, sample_weight=sw)
+        dropped = MLPRegressor(**kw).fit(X[20:], y[20:])
+    for a, b in zip(weighted.coefs_, dropped.coefs_):
+        np.testing.assert_array_equal(a, b)
+    assert weighted.loss_curve_ == dropped.loss_curve_

@@ -52,6 +52,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .nn import optimizers as _optimizers
 from .nn import schedules as _schedules
+from .utils.callbacks import CallbackList
 
 __all__ = ["TrainingConfig", "FitState", "Validation", "DivergenceWarning", "Trainer", "BLOWUP_FACTOR"]
 
@@ -165,33 +166,6 @@ def _restore(arrays, snapshot):
         np.copyto(dst, src)
 
 
-class _Hooks:
-    """The callbacks of one call, with their optional methods (see the module docs)."""
-
-    def __init__(self, callbacks):
-        self.callbacks = list(callbacks or ())
-
-    def call(self, name, info):
-        for cb in self.callbacks:
-            method = getattr(cb, name, None)
-            if method is not None:
-                method(info)
-
-    def epoch_end(self, info):
-        stop = False
-        for cb in self.callbacks:
-            if cb(info):
-                stop = True
-        return stop
-
-    def writer(self):
-        for cb in self.callbacks:
-            write = getattr(cb, "write", None)
-            if callable(write):
-                return write
-        return print
-
-
 class Trainer:
     """Runs the optimisation of ``net`` under ``loss`` with ``config``.
 
@@ -224,7 +198,7 @@ class Trainer:
         self._tracked = self.params + list(net.buffers().values())
         # layers adding their own term to the loss (activity penalties) report it via penalty()
         self._penalty_layers = [l for l in getattr(net, "layers", ()) if callable(getattr(l, "penalty", None))]
-        self._hooks = _Hooks(config.callbacks)
+        self._hooks = CallbackList(config.callbacks)
         self._echo = self._hooks.writer()
 
     # -- one step --------------------------------------------------------------

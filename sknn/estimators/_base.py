@@ -30,7 +30,7 @@ from ..nn import losses as _losses
 from ..training import FitState, Trainer, TrainingConfig, Validation, as_batchable, predict_raw
 from ..utils.callbacks import CallbackSupportMixin, callback_bridge, with_callbacks
 from ..utils.validation import check_params
-from ._params import SCHEDULES, SOLVERS, STOCHASTIC_SOLVERS, TRAINING_CONSTRAINTS  # noqa: F401
+from ._params import STOCHASTIC_SOLVERS, TRAINING_CONSTRAINTS
 
 __all__ = ["BaseNetwork", "NetworkClassifierMixin", "NetworkRegressorMixin", "store_params"]
 

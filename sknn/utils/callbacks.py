@@ -1,4 +1,4 @@
-"""scikit-learn's callback protocol (``sklearn.callback``, scikit-learn >= 1.9), when present.
+"""Callbacks: the training loop's own (:class:`CallbackList`) and scikit-learn's (>= 1.9).
 
 With scikit-learn 1.9 an estimator that mixes in ``CallbackSupportMixin``
 accepts ``est.set_callbacks(sklearn.callback.ProgressBar())``, and
@@ -10,7 +10,7 @@ end-of-epoch call, ``on_fit_end``) into scikit-learn's task tree: one task per
 L-BFGS).
 
 On older scikit-learn, :data:`CallbackSupportMixin` is an empty class and
-:func:`with_callbacks` returns the method unchanged: nothing here is used.
+:func:`with_callbacks` returns the method unchanged: no bridge is made.
 """
 
 try:  # scikit-learn >= 1.9
@@ -28,7 +28,51 @@ except ImportError:  # pragma: no cover - exercised on scikit-learn < 1.9
         return method
 
 
-__all__ = ["HAS_SKLEARN_CALLBACKS", "CallbackSupportMixin", "with_callbacks", "ContextBridge", "callback_bridge"]
+__all__ = [
+    "HAS_SKLEARN_CALLBACKS",
+    "CallbackSupportMixin",
+    "with_callbacks",
+    "CallbackList",
+    "ContextBridge",
+    "callback_bridge",
+]
+
+
+class CallbackList:
+    """The training loop's callbacks of one call (protocol: :mod:`sknn.training`).
+
+    Calls each callback's optional methods in order, skipping those it lacks.
+
+    Parameters
+    ----------
+    callbacks : list of callable or None
+    """
+
+    def __init__(self, callbacks):
+        self.callbacks = list(callbacks or ())
+
+    def call(self, name, info):
+        """Call the optional method ``name`` of every callback that has it."""
+        for cb in self.callbacks:
+            method = getattr(cb, name, None)
+            if method is not None:
+                method(info)
+
+    def epoch_end(self, info):
+        """Call every callback with the epoch's ``info``; True when one asks to stop."""
+        stop = False
+        for cb in self.callbacks:
+            if cb(info):
+                stop = True
+        return stop
+
+    def writer(self):
+        """The first callback's ``write`` method (a progress bar's), else ``print``."""
+        for cb in self.callbacks:
+            write = getattr(cb, "write", None)
+            if callable(write):
+                return write
+        return print
 
 
 class ContextBridge:

@@ -30,9 +30,9 @@ define any of these optional methods:
 Divergence
 ----------
 An epoch diverges when its loss is NaN or infinite, or when it exceeds
-:data:`BLOWUP_FACTOR` times a reference scale measured before training (the
-larger of the initial network's loss and the loss of an all-zero output, on up
-to 512 rows): a scale-free test that noisy but healthy training never meets
+:data:`BLOWUP_FACTOR` times a reference scale measured at the start of the call
+(the larger of the network's loss and the loss of an all-zero output, on up to
+512 rows): a scale-free test that noisy but healthy training never meets
 (its loss stays near or below where it started), while a blow-up passes it by
 many orders of magnitude. The loop then warns with :class:`DivergenceWarning`,
 records the epoch (loss as measured, validation score NaN) and keeps the best
@@ -306,11 +306,19 @@ class Trainer:
     def _recover(self, data, epoch_loss, validation):
         """After a diverged epoch: keep the best finite weights, or raise."""
         st = self.state
-        st.diverged = True
+        # the optimizer's moments hold the blow-up: start them afresh (the learning rate stays)
+        st.optimizer.setup(self.params, self.penalized)
         if not np.isfinite(epoch_loss) and st.n_iter_ == 1:
-            # not one finite epoch in this call: as scikit-learn, refuse (weights as they were)
+            # not one finite epoch in this call: as scikit-learn, refuse, and leave the model
+            # (weights and the published loss curve) as it was
             _restore(self._tracked, self._start)
+            st.loss_curve_.pop()
+            st.n_iter_, st.loss_ = 0, (st.loss_curve_[-1] if st.loss_curve_ else None)
             raise ValueError(NON_FINITE_MESSAGE)
+        st.diverged = True
+        if validation is not None:
+            st.validation_scores_.append(float("nan"))
+            st.validation_loss_curve_.append(float("nan"))
         if validation is not None and self._best is not None:
             # the best epoch's weights if they beat the starting ones on the held-out set
             _restore(self._tracked, self._start)
@@ -437,14 +445,17 @@ class Trainer:
 
     def _fit_stochastic(self, X, y, sample_weight, mask, validation, max_epochs, incremental):
         cfg, st = self.config, self.state
+        if not incremental:
+            # as scikit-learn: each fit starts a new optimizer (a warm start keeps the weights,
+            # and takes a new learning_rate_init); partial_fit continues the current one
+            st.optimizer = None
         self._setup_optimizer()
         self.net.rng_for_training(self.rng)
-        if st.reference_loss is None or not incremental:
-            st.reference_loss = self._reference_loss(X, y, mask)
-            limit = np.finfo(self.net.dtype).max / BLOWUP_FACTOR
-            if st.reference_loss is None or st.reference_loss > limit:
-                # no room left below overflow: not one step could be told finite
-                raise ValueError(NON_FINITE_MESSAGE)
+        # measured at every call: a partial_fit stream may change scale from one call to the next
+        st.reference_loss = self._reference_loss(X, y, mask)
+        if st.reference_loss is None or st.reference_loss > np.finfo(self.net.dtype).max / BLOWUP_FACTOR:
+            # no room left below overflow: not one step could be told finite
+            raise ValueError(NON_FINITE_MESSAGE)
         if validation is not None and st.validation_scores_ is None:
             st.validation_scores_ = []
             st.validation_loss_curve_ = []
@@ -474,9 +485,6 @@ class Trainer:
             if cfg.verbose:
                 self._echo("Iteration %d, loss = %.8f" % (st.n_iter_, epoch_loss))
             if self._diverged(epoch_loss):
-                if validation is not None:
-                    st.validation_scores_.append(float("nan"))
-                    st.validation_loss_curve_.append(float("nan"))
                 self._recover((X, y, sample_weight, mask), epoch_loss, validation)
                 stopped = True
                 break

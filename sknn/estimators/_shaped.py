@@ -304,7 +304,9 @@ TRAINING_PARAMS_DOC = """
         Print scikit-learn's progress lines (see :class:`sknn.MLPClassifier`).
 
     warm_start : bool, default=False
-        Reuse the previous solution and optimiser state in the next ``fit``.
+        Start the next ``fit`` from the previous solution. As in scikit-learn, the
+        optimiser starts afresh (a changed ``learning_rate_init`` applies);
+        ``partial_fit`` continues it.
 
     momentum : float, default=0.9
         Momentum of the 'sgd' solver.

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris, make_regression
+from sklearn.datasets import load_diabetes, load_iris, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
@@ -164,10 +164,39 @@ def test_input_too_large_for_one_finite_epoch_raises_sklearns_error(Est, solver)
     # a fitted model refitted on such data (warm start) raises and keeps its weights
     Xs = np.random.RandomState(0).normal(size=(20, 3))
     est.set_params(warm_start=True).fit(Xs, y)
-    before = est.predict(Xs)
+    before, curve, n_iter = est.predict(Xs), list(getattr(est, "loss_curve_", [])), est.n_iter_
     with pytest.raises(ValueError, match="non-finite parameter weights"):
         est.fit(X, y)
     np.testing.assert_array_equal(est.predict(Xs), before)
+    assert list(getattr(est, "loss_curve_", [])) == curve and est.n_iter_ == n_iter
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivergenceWarning)
+        est.fit(Xs, y)  # and it trains on as before
+    assert all(np.isfinite(c).all() for c in est.coefs_)
+
+
+def test_a_divergence_resets_the_optimizer_moments():
+    """They hold the blow-up: continuing with them (partial_fit) would carry it on."""
+    X, y = load_diabetes(return_X_y=True)
+    reg = MLPRegressor(learning_rate_init=1e3, **SMALL)
+    with pytest.warns(DivergenceWarning, match="grew"):
+        reg.partial_fit(X, y)
+    opt = reg._fit_state.optimizer
+    assert opt.t == 0 and not any(m.any() for m in opt.ms + opt.vs)
+
+
+@pytest.mark.parametrize("Est", [MLPRegressor, SkMLPRegressor])
+def test_warm_start_fit_takes_a_new_learning_rate_init(iris, Est):
+    """Fine-tuning at a lower rate: each fit starts a new optimizer from the current parameters."""
+    X, y = iris
+    reg = Est(max_iter=5, warm_start=True, **SMALL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+        coefs = [c.copy() for c in reg.coefs_]
+        reg.set_params(learning_rate_init=1e-300).fit(X, y)
+    for a, b in zip(reg.coefs_, coefs):
+        np.testing.assert_array_equal(a, b)
 
 
 # -- class_weight -------------------------------------------------------------------------------------
@@ -284,3 +313,15 @@ def test_a_minibatch_of_zero_weight_is_skipped(iris):
     for a, b in zip(weighted.coefs_, dropped.coefs_):
         np.testing.assert_array_equal(a, b)
     assert weighted.loss_curve_ == dropped.loss_curve_
+
+
+def test_a_partial_fit_stream_may_change_scale():
+    """The divergence reference is measured at each call: larger targets later are not a blow-up."""
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    reg = MLPRegressor(learning_rate_init=0.01, **SMALL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivergenceWarning)
+        reg.partial_fit(X, y / 1000)
+        reg.partial_fit(X, y * 1000)
+    assert reg.loss_curve_[1] > 1e4 * reg.loss_curve_[0]

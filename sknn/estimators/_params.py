@@ -25,6 +25,9 @@ __all__ = [
     "SOLVERS",
     "STOCHASTIC_SOLVERS",
     "SCHEDULES",
+    "SHAPED_CONSTRAINTS",
+    "HIDDEN_SIZES",
+    "RATE",
     "constraints_of",
 ]
 
@@ -97,3 +100,17 @@ def constraints_of(params):
 
 
 TRAINING_CONSTRAINTS = constraints_of(TRAINING_PARAMS)
+
+#: Parameters of the shaped-input networks (NeuralNet, ConvNet, RNN); their
+#: finer checks (a tuple of positive ints, a float dtype) are in ``_shaped``.
+SHAPED_CONSTRAINTS = {
+    "input_shape": [None, Interval(Integral, 1, None, closed="left"), tuple, list],
+    "dtype": [StrOptions({"float32", "float64"}), type, np.dtype],
+}
+
+_UNITS = Interval(Integral, 1, None, closed="left")
+#: Hidden sizes as scikit-learn declares them: one int, or a sequence of them.
+HIDDEN_SIZES = ["array-like", _UNITS]
+#: A dropout rate.
+RATE = [Interval(Real, 0, 1, closed="left")]
+

@@ -1,13 +1,13 @@
 """MLPClassifier and MLPRegressor: drop-in replacements for scikit-learn's."""
 
 import numbers
-from numbers import Integral, Real
 
 import numpy as np
 
 from ..nn import Activation, BatchNorm, Dense, Dropout
-from ..utils.validation import Interval, StrOptions
+from ..utils.validation import StrOptions
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense, store_params
+from ._params import HIDDEN_SIZES, RATE
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -34,10 +34,10 @@ class _BaseMLP(BaseNetwork):
     _training_params_doc = None
     _parameter_constraints = {
         **BaseNetwork._parameter_constraints,
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": HIDDEN_SIZES,
         # a list gives one value per hidden layer (checked entry by entry below)
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
-        "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
+        "dropout": RATE + [list, tuple],
         "batch_norm": ["boolean"],
     }
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..nn import Activation, Dense, Flatten, Layer, Sequential
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense
+from ._params import SHAPED_CONSTRAINTS
 from ._shaped import (
     CLASS_WEIGHT_DOC,
     COMMON_ATTRS_DOC,
@@ -36,6 +37,12 @@ def _probe_output_shape(layers, input_shape, dtype):
 
 
 class _BaseNeuralNet(ShapedInputMixin, BaseNetwork):
+    _parameter_constraints = {
+        **BaseNetwork._parameter_constraints,
+        **SHAPED_CONSTRAINTS,
+        "layers": [None, Layer, list, tuple],  # of Layer objects, checked in _hidden_layers
+    }
+
     def _default_2d_shape(self, n_features):
         return (n_features,)
 

@@ -1,6 +1,7 @@
 """NeuralRecommender: (user, item) pairs in, ratings or interaction scores out."""
 
 import numbers
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
@@ -8,8 +9,10 @@ from sklearn.utils.validation import check_array, check_consistent_length, check
 
 from ..nn.factorization import NeuMF
 from ..training import predict_raw
+from ..utils.validation import Interval, StrOptions
 from ._base import BaseNetwork, NetworkRegressorMixin, store_params
-from .mlp import _ATTRS_DOC
+from ._params import HIDDEN_SIZES, RATE
+from .mlp import _ATTRS_DOC, HIDDEN_ACTIVATIONS
 
 __all__ = ["NeuralRecommender"]
 
@@ -197,18 +200,19 @@ max_fun, clip_norm, callbacks
                 raise ValueError(f"hidden_layer_sizes must hold positive ints, got {self.hidden_layer_sizes!r}.")
         return sizes
 
+    _parameter_constraints = {
+        **BaseNetwork._parameter_constraints,
+        "n_factors": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": HIDDEN_SIZES,
+        "feedback": [StrOptions(set(FEEDBACK))],
+        "n_negatives": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "dropout": RATE,
+    }
+
     def _validate_params(self):
         super()._validate_params()
         self._hidden()
-        if self.feedback not in FEEDBACK:
-            raise ValueError(f"feedback must be one of {FEEDBACK}, got {self.feedback!r}.")
-        for name in ("n_factors", "n_negatives"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}.")
-        d = self.dropout
-        if isinstance(d, bool) or not isinstance(d, numbers.Real) or not 0 <= d < 1:
-            raise ValueError(f"dropout must be a float in [0, 1), got {d!r}.")
         if self.feedback == "implicit":
             if self.solver == "lbfgs":
                 raise ValueError("feedback='implicit' resamples negatives every epoch: use a stochastic solver, not 'lbfgs'.")

@@ -5,12 +5,14 @@ head. Sequence-to-one by default; :class:`RNNRegressor` also predicts one
 output per time step (sequence-to-sequence) when ``y`` has a time axis.
 """
 
-import numbers
+from numbers import Integral
 
 import numpy as np
 
 from ..nn import GRU, LSTM, Activation, Bidirectional, Dense, Dropout, SimpleRNN
+from ..utils.validation import Interval, StrOptions
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense
+from ._params import HIDDEN_SIZES, RATE, SHAPED_CONSTRAINTS
 from ._shaped import (
     CLASS_WEIGHT_DOC,
     COMMON_ATTRS_DOC,
@@ -29,21 +31,22 @@ CELLS = {"rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
 class _BaseRNN(ShapedInputMixin, BaseNetwork):
     _free_steps = True  # recurrent weights do not depend on the number of steps
     _seq_outputs = None  # outputs per step of a sequence-to-sequence target, else None
+    _parameter_constraints = {
+        **BaseNetwork._parameter_constraints,
+        **SHAPED_CONSTRAINTS,
+        "cell": [StrOptions(set(CELLS))],
+        "units": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "hidden_layer_sizes": HIDDEN_SIZES,
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": RATE,
+    }
 
     def _validate_params(self):
         super()._validate_params()
         self._check_shape_params()
-        if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {tuple(CELLS)}, got {self.cell!r}.")
-        for name in ("units", "n_layers"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
-                raise ValueError(f"{name} must be a positive int, got {v!r}.")
         _int_tuple("hidden_layer_sizes", self.hidden_layer_sizes)
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}.")
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, numbers.Real) or not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be a float in [0, 1), got {self.dropout!r}.")
         shape = self._declared_shape()
         if shape is not None and len(shape) != 2:
             raise ValueError(f"input_shape must be (n_steps, n_features), got {self.input_shape!r}.")
@@ -234,6 +237,8 @@ class RNNRegressor(NetworkRegressorMixin, _BaseRNN):
     )
 
     _allow_nd_target = True
+
+    _parameter_constraints = {**_BaseRNN._parameter_constraints, "return_sequences": ["boolean"]}
 
     def __init__(
         self,

@@ -295,9 +295,41 @@ def test_the_table_holds_scikit_learns_defaults():
             assert theirs[p.name].default == p.default, p.name
 
 
-@pytest.mark.parametrize("Est", [MLPClassifier, MLPRegressor])
-def test_every_mlp_parameter_has_a_constraint(Est):
+DECLARED = [MLPClassifier, MLPRegressor, sknn.NeuralNetClassifier, sknn.NeuralNetRegressor, sknn.RNNClassifier,
+            sknn.RNNRegressor, sknn.NeuralRecommender]
+
+
+@pytest.mark.parametrize("Est", DECLARED, ids=lambda E: E.__name__)
+def test_every_parameter_has_a_declared_constraint(Est):
+    """These estimators declare every parameter (ConvNet, Autoencoder, Text: the shared ones so far)."""
     assert set(Est().get_params()) <= set(Est._parameter_constraints)
+    for Other in PUBLIC:  # and every estimator checks the shared training parameters
+        assert {p.name for p in TRAINING_PARAMS} & set(Other().get_params()) <= set(Other._parameter_constraints)
+
+
+@pytest.mark.parametrize(
+    "Est, params",
+    [
+        (sknn.RNNClassifier, {"cell": "tcn"}),
+        (sknn.RNNClassifier, {"units": 0}),
+        (sknn.RNNRegressor, {"n_layers": 1.5}),
+        (sknn.RNNRegressor, {"bidirectional": "yes"}),
+        (sknn.RNNRegressor, {"dropout": 1.0}),
+        (sknn.RNNRegressor, {"activation": "swish"}),
+        (sknn.NeuralNetClassifier, {"layers": "dense"}),
+        (sknn.NeuralNetRegressor, {"dtype": "float16"}),
+        (sknn.NeuralRecommender, {"feedback": "both"}),
+        (sknn.NeuralRecommender, {"n_negatives": 0}),
+        (sknn.NeuralRecommender, {"activation": "swish"}),
+        (sknn.NeuralRecommender, {"dropout": np.nan}),
+        (MLPRegressor, {"loss": "hinge"}),
+        (MLPClassifier, {"batch_norm": 1}),
+    ],
+)
+def test_estimator_parameters_are_refused_by_name(Est, params):
+    (name,) = params
+    with pytest.raises(ValueError, match=f"'?{name}'?"):
+        small(Est, **params).fit(*tiny_fit_args(Est))
 
 
 def test_a_minibatch_of_zero_weight_is_skipped(iris):

@@ -12,6 +12,7 @@ each array member is used exactly once, and nesting is bounded.
 
 import json
 import math
+import re
 
 import numpy as np
 import scipy.sparse as sp
@@ -84,24 +85,29 @@ def check_array_dtype(dtype, where, reason="type"):
         refuse(reason, f"{where}: arrays of dtype {dtype.str} are refused.")
 
 
+# the header numpy writes, exactly: parsed by this pattern, never evaluated
+_NPY_HEADER = re.compile(
+    r"\{'descr': '([<|][a-zA-Z]\d{1,7})', 'fortran_order': (True|False), 'shape': \(((?:\d{1,19}, )*\d{1,19},?)?\), \} *\n")
+
+
 def read_npy(data, where):
     """Parse one ``.npy`` member by hand-checked rules; returns a fresh, writable array."""
-    import io
-
-    fp = io.BytesIO(bytes(data[:70000]))
+    head = bytes(data[:12])
+    if len(head) < 10 or head[:6] != b"\x93NUMPY" or head[6:8] not in (b"\x01\x00", b"\x02\x00"):
+        refuse("npy", f"{where}: not a version 1 or 2 .npy member.")
+    start = 10 if head[6] == 1 else 12
+    length = int.from_bytes(head[8:start], "little")
+    match = _NPY_HEADER.fullmatch(bytes(data[start : start + length]).decode("latin1"))
+    if match is None or start + length > len(data):
+        refuse("npy", f"{where}: malformed .npy header.")
     try:
-        version = np.lib.format.read_magic(fp)
-        reader = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0,
-                  (3, 0): np.lib.format.read_array_header_2_0}.get(version)
-        if reader is None:
-            refuse("npy", f"{where}: unsupported .npy version {version}.")
-        shape, fortran, dtype = reader(fp, max_header_size=65536)
-    except (ValueError, TypeError, SyntaxError) as exc:
-        if isinstance(exc, PersistenceError):
-            raise
-        refuse("npy", f"{where}: malformed .npy header ({exc}).")
-    check_array_dtype(dtype, where, reason="npy")
-    offset = fp.tell()
+        dtype = np.dtype(match.group(1))
+    except TypeError:
+        refuse("type", f"{where}: unknown dtype {match.group(1)!r}.")
+    check_array_dtype(dtype, where)
+    shape = tuple(int(d) for d in (match.group(3) or "").replace(",", " ").split())
+    fortran = match.group(2) == "True"
+    offset = start + length
     count = math.prod(shape)
     if count * dtype.itemsize != len(data) - offset:
         refuse("npy", f"{where}: the declared shape {shape} does not match the member's {len(data) - offset} bytes.")
@@ -274,6 +280,8 @@ class Decoder:
         function = _PLAIN.get(tag) or self.tags.get(tag)
         if function is None:
             refuse("malformed", f"{where}: unknown tag {tag!r}.")
+        if tag in _PLAIN and len(v) != (2 if tag == "__objarray__" else 1):
+            refuse("malformed", f"{where}: unexpected keys beside {tag!r}.")
         return function(self, v, where, depth + 1)
 
     def strings(self, body, where):
@@ -335,7 +343,7 @@ def _mapping(dec, v, where, depth):
 
 
 def _float(dec, v, where, depth):
-    if v["__float__"] not in _NON_FINITE:
+    if not isinstance(v["__float__"], str) or v["__float__"] not in _NON_FINITE:
         refuse("malformed", f"{where}: invalid float {v['__float__']!r}.")
     return _NON_FINITE[v["__float__"]]
 
@@ -421,9 +429,21 @@ _BIT_GENERATORS = {"PCG64": np.random.PCG64, "PCG64DXSM": np.random.PCG64DXSM, "
                    "Philox": np.random.Philox, "SFC64": np.random.SFC64}
 
 
+def _generator_state(state, where):
+    """A bit generator's state: nested dicts of ints and integer arrays, named by a str."""
+    expect(state, dict, where)
+    for key, value in state.items():
+        if isinstance(value, dict):
+            _generator_state(value, where)
+        elif not ((type(value) is int) or (key == "bit_generator" and isinstance(value, str)) or (
+                key == "gauss" and type(value) is float) or (isinstance(value, np.ndarray) and value.dtype.kind in "iu")):
+            refuse("type", f"{where}: a random generator's state holds ints, not {type(value).__name__}.")
+    return state
+
+
 def _generator(dec, v, where, depth):
-    state = expect(dec.value(v["__generator__"], where, depth), dict, where)
-    bit_generator = _BIT_GENERATORS.get(state.get("bit_generator"))
+    state = _generator_state(dec.value(v["__generator__"], where, depth), where)
+    bit_generator = _BIT_GENERATORS.get(state.get("bit_generator")) if isinstance(state.get("bit_generator"), str) else None
     if bit_generator is None:
         refuse("class", f"{where}: unknown bit generator {state.get('bit_generator')!r}.")
     bg = bit_generator()
@@ -435,7 +455,7 @@ def _generator(dec, v, where, depth):
 
 
 def _random_state(dec, v, where, depth):
-    state = expect(dec.value(v["__random_state__"], where, depth), dict, where)
+    state = _generator_state(dec.value(v["__random_state__"], where, depth), where)
     rs = np.random.RandomState()
     if state.get("bit_generator") != "MT19937":
         refuse("class", f"{where}: a RandomState runs MT19937.")

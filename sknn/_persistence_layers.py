@@ -22,7 +22,7 @@ import numpy as np
 
 from . import nn
 from ._persistence_codec import expect, expect_keys
-from ._persistence_errors import refuse
+from ._persistence_errors import PersistenceError, refuse
 from .nn import initializers, losses, schedules
 from .nn.layer import Layer
 
@@ -96,16 +96,23 @@ HANDLERS = [(Layer, _encode_layer), (losses.Loss, _encode_loss), (schedules.Sche
 
 
 # -- decoding --------------------------------------------------------------------------------------
-def _check_config_value(value, where):
-    """Configuration values are plain data: ints -1 or >= 1, finite floats, short strings."""
+#: Configuration arguments that are sizes: ints (or tuples of ints), never floats.
+_SIZES = frozenset({"units", "filters", "kernel_size", "strides", "dilation_rate", "pool_size", "input_dim",
+                    "output_dim", "n_users", "n_items", "n_factors", "hidden_layer_sizes", "target_shape"})
+
+
+def _check_config_value(value, where, size=False, key=None):
+    """Configuration values are plain data: sizes >= 1 (-1 in a target shape), finite numbers, short strings."""
+    if size and isinstance(value, float):
+        refuse("type", f"{where}: a size must be an int, not {value!r}.")
     if isinstance(value, (list, tuple)):
         for x in value:
-            _check_config_value(x, where)
+            _check_config_value(x, where, size, key)
     elif isinstance(value, bool) or value is None or isinstance(value, Layer):
         return
     elif isinstance(value, int):
-        if value != -1 and not 1 <= value < _MAX_INT:
-            refuse("range", f"{where}: {value} is not a valid layer size (ints are -1 or in [1, 2**31)).")
+        if not (abs(value) < _MAX_INT and (not size or value >= 1 or (value == -1 and key == "target_shape"))):
+            refuse("range", f"{where}: {value} is not a valid size (sizes are ints in [1, 2**31)).")
     elif isinstance(value, float):
         if not math.isfinite(value):
             refuse("non_finite", f"{where}: a layer configuration holds {value}.")
@@ -116,14 +123,37 @@ def _check_config_value(value, where):
         refuse("type", f"{where}: a layer configuration holds a {type(value).__name__}.")
 
 
+#: Configuration arguments that hold layers: a list of layers, or one.
+_LAYER_LISTS, _LAYER_ARGS = frozenset({"layers"}), frozenset({"layer", "source"})
+
+
+def _check_config_kind(value, default, key, where):
+    """A configuration argument has the kind of its default (a bool stays a bool...), and layers only where layers go."""
+    is_layer = isinstance(value, Layer)
+    if key in _LAYER_ARGS or key in _LAYER_LISTS:
+        items = value if key in _LAYER_LISTS and isinstance(value, list) else [value]
+        if not all(isinstance(x, Layer) for x in items) or (key in _LAYER_LISTS and not isinstance(value, list)):
+            refuse("type", f"{where}: expected {'a list of layers' if key in _LAYER_LISTS else 'a layer'}.")
+        return
+    if is_layer or (isinstance(value, (list, tuple)) and any(isinstance(x, Layer) for x in value)):
+        refuse("type", f"{where}: a layer where a layer does not go.")
+    kinds = {bool: (bool,), str: (str,), int: (int, tuple, list), float: (int, float), tuple: (tuple, list)}
+    expected = kinds.get(type(default))
+    if expected is not None and (not isinstance(value, expected) or (type(default) is not bool and isinstance(value, bool))):
+        refuse("type", f"{where}: expected a {type(default).__name__}, got {type(value).__name__}.")
+
+
 def _decode_config(dec, v, cls, where, depth):
     config = expect(v.get("config"), dict, where)
     if set(config) != set(_init_names(cls)):
         refuse("malformed", f"{where}: {cls.__name__} takes {sorted(_init_names(cls))}, the file gives {sorted(config)}.")
+    defaults = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items()}
     out = {}
     for key, raw in config.items():
         value = dec.value(raw, f"{where}.{key}", depth)
-        _check_config_value(value, f"{where}.{key}")
+        size = key in _SIZES or type(defaults.get(key)) is int
+        _check_config_value(value, f"{where}.{key}", size=size, key=key)
+        _check_config_kind(value, defaults.get(key), key, f"{where}.{key}")
         out[key] = value
     try:
         return cls(**out)
@@ -151,6 +181,7 @@ def _decode_layer(dec, v, where, depth):
         if v["input_grad"] is not False:
             refuse("malformed", f"{where}: input_grad is stored only when False.")
         layer.input_grad = False
+    dec.scope.setdefault("input_grads", []).append((layer, "input_grad" not in v, where))
     if built:
         _build(dec, layer, v, where)
     elif "params" in v or "buffers" in v:
@@ -273,12 +304,17 @@ def _build(dec, layer, v, where):
     _swap_zeros(layer, _CountedZeros(budget))
     try:
         layer.build(shape, _BudgetRNG(budget), np.dtype(build["dtype"]))
+    except PersistenceError:
+        raise
     except (ValueError, TypeError) as exc:  # the layer's own refusal of this shape / configuration
-        refuse("shape", f"{where}: the layer cannot be rebuilt for input shape {shape} ({exc}).")
+        refuse("parameter", f"{where}: the layer refuses its configuration for input shape {shape} ({exc}).")
     finally:
         _swap_zeros(layer, None)
     _fill(where, "parameter", list(zip(layer.param_names, layer.params)), saved["params"])
     _fill(where, "buffer", list(layer.buffers().items()), saved["buffers"])
+    for sub, expected, sub_where in dec.scope.get("input_grads", []):
+        if vars(sub).get("input_grad", True) is not expected:  # the build sets it: the file must agree
+            refuse("inconsistent", f"{sub_where}: input_grad differs from what the network sets.")
 
 
 def _fill(where, what, live, saved):
@@ -288,8 +324,8 @@ def _fill(where, what, live, saved):
         if saved_name != name:
             refuse("inconsistent", f"{where}: {what} {name!r} is missing or misnamed ({saved_name!r}).")
         if src.shape != dst.shape or src.dtype != dst.dtype:
-            refuse("shape", f"{where}: {what} {name!r} is {src.dtype}{list(src.shape)} in the file, "
-                   f"the architecture needs {dst.dtype}{list(dst.shape)}.")
+            refuse("type" if src.dtype != dst.dtype else "shape", f"{where}: {what} {name!r} is "
+                   f"{src.dtype}{list(src.shape)} in the file, the architecture needs {dst.dtype}{list(dst.shape)}.")
         if not np.isfinite(src).all():
             refuse("non_finite", f"{where}: {what} {name!r} holds NaN or infinity.")
         if name.endswith("running_var") and np.any(src < 0):

@@ -9,7 +9,6 @@ private attributes and numerics of these classes change between versions), a
 different bugfix release gives a :class:`~sknn.persistence.PersistenceWarning`.
 """
 
-import codecs
 import importlib
 import math
 import re
@@ -18,7 +17,7 @@ import warnings
 import numpy as np
 import sklearn
 
-from ._persistence_codec import expect
+from ._persistence_codec import expect, expect_keys
 from ._persistence_errors import PersistenceWarning, refuse
 from ._persistence_layers import MAX_SAMPLE_VALUES
 from ._persistence_sknn import check_ngram_range, check_token_pattern
@@ -48,8 +47,8 @@ def _one_of(*choices):
 
 def _text_encoding(value, where, context):
     try:
-        b"".decode(value)
-    except (LookupError, TypeError):
+        "x".encode(value)  # refuses the bytes-to-bytes codecs (zlib_codec...), unlike decoding b""
+    except (LookupError, TypeError, UnicodeEncodeError):
         refuse("parameter", f"{where}: {value!r} is not a text encoding.")
 
 
@@ -136,8 +135,9 @@ def _check_vocabulary(est, context):
         refuse("inconsistent", "The idf_ vector does not have one entry per vocabulary term.")
 
 
-def _derive_vectorizer(est):
-    est._stop_words_id = id(est.stop_words)  # an identity cache, meaningless in another process
+def _derive_vectorizer(est, derived):
+    if "_stop_words_id" in derived:  # an identity cache (set by the word analyzer), meaningless in another process
+        est._stop_words_id = id(est.stop_words)
 
 
 def _check_indicator(est, context):
@@ -187,6 +187,7 @@ def decode_remainder_cols(dec, v, where, depth):
     from sklearn.compose import _column_transformer
 
     cls = getattr(_column_transformer, "_RemainderColsList", None)
+    expect_keys(v, ("__remainder_cols__",), where=where)
     body = dec.value({"__dict__": [[k, x] for k, x in expect(v["__remainder_cols__"], dict, where).items()]},
                      where, depth)
     if cls is None or set(body) != {"columns", *_REMAINDER_COLS}:

@@ -22,7 +22,7 @@ from . import estimators as E
 from ._persistence_codec import expect, expect_keys
 from ._persistence_errors import refuse
 from ._persistence_specs import (Array, Bool, Declaration, Either, Float, Instance, Int, Opt, Plain, Str,
-                                 TupleOf, increasing)
+                                 TupleOf)
 from .estimators._vocab import Vocabulary
 from .nn import Dense, Embedding, NeuMF, Sequential
 from .nn import losses as L
@@ -75,6 +75,7 @@ def _encode_lb(enc, lb, where):
 
 
 def _decode_lb(dec, v, where, depth):
+    expect_keys(v, ("__label_binarizer__",), where=where)
     body = expect_keys(v["__label_binarizer__"], _LB_ATTRS, where=where)
     attrs = {k: dec.value(x, f"{where}.{k}", depth) for k, x in body.items()}
     if attrs["neg_label"] != 0 or attrs["pos_label"] != 1 or attrs["sparse_output"] is not False:
@@ -98,6 +99,7 @@ def _encode_fit_state(enc, state, where):
 
 
 def _decode_fit_state(dec, v, where, depth):
+    expect_keys(v, ("__fit_state__",), where=where)
     names = [f.name for f in fields(FitState)]
     body = expect_keys(v["__fit_state__"], names, where=where)
     values = {k: Plain()(dec.value(x, f"{where}.{k}", depth), f"{where}.{k}") for k, x in body.items()}
@@ -116,6 +118,7 @@ def _encode_vocab(enc, vocab, where):
 
 
 def _decode_vocab(dec, v, where, depth):
+    expect_keys(v, ("__vocabulary__",), where=where)
     body = expect_keys(v["__vocabulary__"], _VOCAB_ATTRS, where=where)
     a = {k: dec.value(x, f"{where}.{k}", depth) for k, x in body.items()}
     Str("text", "tokens")(a["kind"], f"{where}.kind")
@@ -123,6 +126,7 @@ def _decode_vocab(dec, v, where, depth):
     Either(Int(0), Float(lo=0.0, hi=1.0))(a["min_df"], f"{where}.min_df")
     Bool()(a["lowercase"], f"{where}.lowercase")
     check_token_pattern(a["token_pattern"], f"{where}.token_pattern", dec.context)
+    TupleOf(Int(1), length=2)(a["ngram_range"], f"{where}.ngram_range")
     check_ngram_range(a["ngram_range"], f"{where}.ngram_range", dec.context)
     size = Int(2, 2**31)(a["size_"], f"{where}.size_")
     vocab = expect(a["vocabulary_"], dict, f"{where}.vocabulary_")
@@ -191,6 +195,8 @@ def _check_classifier(est):
     lb, loss = est._label_binarizer, est._loss_fn
     n = len(lb.classes_)
     multiclass = lb.y_type_ == "multiclass"
+    if (lb.y_type_ == "binary") != (n == 2) or (multiclass and n < 3):
+        refuse("inconsistent", f"{n} classes do not make {lb.y_type_!r} labels.")
     if isinstance(loss, L.LogLoss) != multiclass or est.out_activation_ != loss.out_activation:
         refuse("inconsistent", f"The loss {loss!r} / out_activation_ {est.out_activation_!r} do not fit "
                f"{lb.y_type_!r} labels.")
@@ -206,11 +212,11 @@ def _check_regressor(est):
         refuse("inconsistent", f"out_activation_ {est.out_activation_!r} does not fit the loss {est._loss_fn!r}.")
 
 
-def _publish(est):
+def _publish(est, derived=()):
     est._publish_state()
 
 
-def _derive_classifier(est):
+def _derive_classifier(est, derived=()):
     est.classes_ = est._label_binarizer.classes_
     est._publish_state()
 
@@ -267,7 +273,7 @@ def _check_text(est, context):
         refuse("inconsistent", "_n_encoder_layers does not fit network_.")
 
 
-def _derive_text(est):
+def _derive_text(est, derived=()):
     est.vocabulary_ = est._vocab.vocabulary_
     _derive_classifier(est)
 
@@ -289,7 +295,7 @@ def _check_recommender(est, context):
         refuse("inconsistent", "_seen is not the canonical boolean (users + 1, items + 1) matrix.")
 
 
-def _derive_recommender(est):
+def _derive_recommender(est, derived=()):
     est._user_index = {v: j + 1 for j, v in enumerate(est.users_)}
     est._item_index = {v: j + 1 for j, v in enumerate(est.items_)}
     saved, est._seen = est._seen, None

@@ -33,7 +33,9 @@ class Declaration:
         Attributes recomputed on load (by ``derive`` or the estimator itself),
         never read from the file.
     derive : callable or None
-        ``derive(estimator)`` recomputes the derived attributes.
+        ``derive(estimator, names)`` recomputes the derived attributes; ``names``
+        are those the saved estimator had (some exist only in some
+        configurations).
     validate : callable or None
         ``validate(estimator, context)`` checks the relations between attributes.
     params : dict of str -> Spec

@@ -108,12 +108,16 @@ def _unpack(fmt, data, offset, what):
 def _end_of_directory(data):
     """Locate the central directory: (offset, size, count, end)."""
     n = len(data)
-    if n < _EOCD.size or data[n - _EOCD.size : n - _EOCD.size + 4] != b"PK\x05\x06":
+    end = n - _EOCD.size
+    if n < _EOCD.size or data[end : end + 4] != b"PK\x05\x06":
+        tail = max(0, n - 65536 - _EOCD.size)
+        found = bytes(data[tail:]).rfind(b"PK\x05\x06")
+        if found >= 0 and tail + found + _EOCD.size < n:
+            refuse("zip_layout", "The zip archive ends with a comment; sknn files have none.")
         if data[:4] == b"PK\x03\x04":
             refuse("truncated", "The zip archive has no end record: the file is truncated.")
         refuse("not_a_model", "Not an sknn model file (not a zip archive).")
-    _, disk, cd_disk, n_disk, count, cd_size, cd_offset, comment = _EOCD.unpack_from(data, n - _EOCD.size)
-    end = n - _EOCD.size
+    _, disk, cd_disk, n_disk, count, cd_size, cd_offset, comment = _EOCD.unpack_from(data, end)
     if comment or disk or cd_disk or n_disk != count:
         refuse("zip_layout", "The zip end record has a comment or spans several disks.")
     if count == 0xFFFF or _FULL32 in (cd_size, cd_offset):
@@ -190,8 +194,12 @@ def _central_entries(data, cd_offset, count, cd_end):
 
 def _member_spans(data, entries, cd_offset):
     """Check the local headers; return {name: (start, end, crc)}, with no two entries overlapping."""
+    entries = sorted(entries)
+    for (offset, name, raw_name, _, _, size), following in zip(entries, entries[1:]):
+        if following[0] < offset + _LOCAL.size + len(raw_name) + size:  # before reading any local header
+            refuse("zip_overlap", f"Zip members {name!r} and {following[1]!r} overlap.")
     spans, previous_end = {}, 0
-    for offset, name, raw_name, flags, crc, size in sorted(entries):
+    for offset, name, raw_name, flags, crc, size in entries:
         if offset < previous_end:
             refuse("zip_overlap", f"Zip member {name!r} overlaps the previous member.")
         f = _unpack(_LOCAL, data, offset, "zip local header")

@@ -93,7 +93,8 @@ def _resolve(name, where, context):
 
 # -- encoding --------------------------------------------------------------------------------------
 def _param_value(cls, name, value, where):
-    if name == "callbacks" and value is not None and cls in _persistence_sknn.DECLARATIONS:
+    holds_callables = callable(value) or (isinstance(value, (list, tuple)) and any(callable(c) for c in value))
+    if name == "callbacks" and holds_callables and cls in _persistence_sknn.DECLARATIONS:
         warnings.warn(f"{where} holds callables, which cannot be saved safely; it is saved as None.",
                       PersistenceWarning, stacklevel=5)
         return None
@@ -228,7 +229,7 @@ def _decode_state(dec, est, decl, body, where, depth):
     if decl.validate is not None:
         decl.validate(est, dec.context)
     if decl.derive is not None:
-        decl.derive(est)
+        decl.derive(est, derived)
     params = set(type(est)._get_param_names()) | {_OUTPUT_CONFIG}
     have = {k for k in vars(est) if k not in params}
     if have != set(state) | set(derived):

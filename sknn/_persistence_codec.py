@@ -10,6 +10,7 @@ of sknn, every array is parsed from its ``.npy`` member by hand-checked rules
 each array member is used exactly once, and nesting is bounded.
 """
 
+import io
 import json
 import math
 import re
@@ -72,22 +73,21 @@ def parse_header(data, max_bytes):
 
 # -- .npy members ---------------------------------------------------------------------------
 def npy_bytes(arr):
-    import io
-
     buf = io.BytesIO()
     np.lib.format.write_array(buf, arr, allow_pickle=False)
     return buf.getvalue()
 
 
 def check_array_dtype(dtype, where, reason="type"):
-    ok = dtype in ARRAY_DTYPES or (dtype.kind == "U" and dtype.byteorder in "=<|" and 0 < dtype.itemsize <= 4 * MAX_STR_DTYPE)
+    text = dtype.kind == "U" and dtype.byteorder in "=<|" and 0 < dtype.itemsize <= 4 * MAX_STR_DTYPE
+    ok = dtype in ARRAY_DTYPES or text
     if not ok or dtype.byteorder == ">":
         refuse(reason, f"{where}: arrays of dtype {dtype.str} are refused.")
 
 
 # the header numpy writes, exactly: parsed by this pattern, never evaluated
-_NPY_HEADER = re.compile(
-    r"\{'descr': '([<|][a-zA-Z]\d{1,7})', 'fortran_order': (True|False), 'shape': \(((?:\d{1,19}, )*\d{1,19},?)?\), \} *\n")
+_NPY_HEADER = re.compile(r"\{'descr': '([<|][a-zA-Z]\d{1,7})', 'fortran_order': (True|False), "
+                         r"'shape': \(((?:\d{1,19}, )*\d{1,19},?)?\), \} *\n")
 
 
 def read_npy(data, where):
@@ -142,9 +142,7 @@ class Encoder:
         return len(self.arrays) - 1
 
     def value(self, v, where):
-        if isinstance(v, np.generic):
-            if isinstance(v, np.str_):
-                return {"__npscalar__": self.array(np.asarray(v), where)}
+        if isinstance(v, np.generic):  # before float: np.float64 is a float
             return {"__npscalar__": self.array(np.asarray(v), where)}
         if v is None or isinstance(v, (bool, str)):
             return v
@@ -435,17 +433,19 @@ def _generator_state(state, where):
     for key, value in state.items():
         if isinstance(value, dict):
             _generator_state(value, where)
-        elif not ((type(value) is int) or (key == "bit_generator" and isinstance(value, str)) or (
-                key == "gauss" and type(value) is float) or (isinstance(value, np.ndarray) and value.dtype.kind in "iu")):
+        elif not (type(value) is int or (key == "bit_generator" and isinstance(value, str))
+                  or (key == "gauss" and type(value) is float)
+                  or (isinstance(value, np.ndarray) and value.dtype.kind in "iu")):
             refuse("type", f"{where}: a random generator's state holds ints, not {type(value).__name__}.")
     return state
 
 
 def _generator(dec, v, where, depth):
     state = _generator_state(dec.value(v["__generator__"], where, depth), where)
-    bit_generator = _BIT_GENERATORS.get(state.get("bit_generator")) if isinstance(state.get("bit_generator"), str) else None
+    name = state.get("bit_generator")
+    bit_generator = _BIT_GENERATORS.get(name) if isinstance(name, str) else None
     if bit_generator is None:
-        refuse("class", f"{where}: unknown bit generator {state.get('bit_generator')!r}.")
+        refuse("class", f"{where}: unknown bit generator {name!r}.")
     bg = bit_generator()
     try:
         bg.state = state

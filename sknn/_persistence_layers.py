@@ -89,7 +89,8 @@ def _encode_loss(enc, loss, where):
 
 def _encode_schedule(enc, schedule, where):
     name = _registered_name(schedule, SCHEDULES, "schedule", where)
-    return {"__schedule__": name, "config": {k: enc.value(getattr(schedule, k), where) for k in _init_names(type(schedule))}}
+    config = {k: enc.value(getattr(schedule, k), where) for k in _init_names(type(schedule))}
+    return {"__schedule__": name, "config": config}
 
 
 HANDLERS = [(Layer, _encode_layer), (losses.Loss, _encode_loss), (schedules.Schedule, _encode_schedule)]
@@ -128,7 +129,7 @@ _LAYER_LISTS, _LAYER_ARGS = frozenset({"layers"}), frozenset({"layer", "source"}
 
 
 def _check_config_kind(value, default, key, where):
-    """A configuration argument has the kind of its default (a bool stays a bool...), and layers only where layers go."""
+    """A configuration argument has the kind of its default (a bool stays a bool...); layers go where layers go."""
     is_layer = isinstance(value, Layer)
     if key in _LAYER_ARGS or key in _LAYER_LISTS:
         items = value if key in _LAYER_LISTS and isinstance(value, list) else [value]
@@ -139,14 +140,16 @@ def _check_config_kind(value, default, key, where):
         refuse("type", f"{where}: a layer where a layer does not go.")
     kinds = {bool: (bool,), str: (str,), int: (int, tuple, list), float: (int, float), tuple: (tuple, list)}
     expected = kinds.get(type(default))
-    if expected is not None and (not isinstance(value, expected) or (type(default) is not bool and isinstance(value, bool))):
+    bool_for_number = type(default) is not bool and isinstance(value, bool)
+    if expected is not None and (not isinstance(value, expected) or bool_for_number):
         refuse("type", f"{where}: expected a {type(default).__name__}, got {type(value).__name__}.")
 
 
 def _decode_config(dec, v, cls, where, depth):
     config = expect(v.get("config"), dict, where)
     if set(config) != set(_init_names(cls)):
-        refuse("malformed", f"{where}: {cls.__name__} takes {sorted(_init_names(cls))}, the file gives {sorted(config)}.")
+        refuse("malformed", f"{where}: {cls.__name__} takes {sorted(_init_names(cls))}, "
+               f"the file gives {sorted(config)}.")
     defaults = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items()}
     out = {}
     for key, raw in config.items():
@@ -279,10 +282,11 @@ def _swap_zeros(root, replacement):
 
 def _shape_list(value, where):
     shape = expect(value, list, where)
-    if not 1 <= len(shape) <= 8 or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d < _MAX_INT for d in shape):
+    if not 1 <= len(shape) <= 8 or not all(type(d) is int and 1 <= d < _MAX_INT for d in shape):
         refuse("shape", f"{where}: invalid input shape {shape!r}.")
     if math.prod(shape) > MAX_SAMPLE_VALUES:
-        refuse("too_large", f"{where}: input samples of {math.prod(shape)} values (sknn loads at most {MAX_SAMPLE_VALUES}).")
+        refuse("too_large", f"{where}: input samples of {math.prod(shape)} values "
+               f"(sknn loads at most {MAX_SAMPLE_VALUES}).")
     return tuple(shape)
 
 

@@ -221,7 +221,8 @@ ALLOWED = {
                 "output_indices_": Instance(dict)},
         optional=_NAMES, validate=_check_column_transformer),
     "sklearn.preprocessing.StandardScaler": Declaration(
-        stored={**_N, "n_samples_seen_": Either(Int(0), Float(lo=0, ints=True), Array("iu", ("n",), lo=0)), "mean_": Opt(_VEC),
+        stored={**_N, "n_samples_seen_": Either(Int(0), Float(lo=0, ints=True), Array("iu", ("n",), lo=0)),
+                "mean_": Opt(_VEC),
                 "var_": Opt(_POSITIVE_VEC), "scale_": Opt(Array("f", ("n",), finite=True))},
         optional=_NAMES),
     "sklearn.preprocessing.MinMaxScaler": Declaration(

@@ -12,7 +12,7 @@ disagree with what they derive from.
 
 import math
 import re
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,7 +28,8 @@ from .nn import Dense, Embedding, NeuMF, Sequential
 from .nn import losses as L
 from .training import FitState
 
-__all__ = ["DECLARATIONS", "HANDLERS", "TAGS", "check_token_pattern", "KNOWN_TOKEN_PATTERNS", "MAX_NGRAM"]
+__all__ = ["DECLARATIONS", "HANDLERS", "TAGS", "Part", "declare", "check_token_pattern", "check_ngram_range",
+           "KNOWN_TOKEN_PATTERNS", "MAX_NGRAM"]
 
 #: Token patterns a file may name: each matches in time linear in the document's length.
 KNOWN_TOKEN_PATTERNS = frozenset({
@@ -152,27 +153,52 @@ HANDLERS = [(LabelBinarizer, _encode_lb), (FitState, _encode_fit_state), (Vocabu
 TAGS = {"__label_binarizer__": _decode_lb, "__fit_state__": _decode_fit_state, "__vocabulary__": _decode_vocab}
 
 
-# -- the pieces estimators share ------------------------------------------------------------------------
+# -- the pieces estimators are made of --------------------------------------------------------------------
+@dataclass
+class Part:
+    """One piece of an estimator's fitted state: an input adapter, a head, the trained network.
+
+    ``check(estimator)`` validates the relations the piece is responsible for,
+    ``derive(estimator)`` recomputes its derived attributes (both optional).
+    """
+
+    stored: dict
+    optional: dict = field(default_factory=dict)
+    derived: tuple = ()
+    check: object = None
+    derive: object = None
+
+
+def declare(*parts, params=None):
+    """The :class:`Declaration` of an estimator made of ``parts``; the estimator's ``_publish_state`` runs last."""
+
+    def validate(est, context):
+        for part in parts:
+            if part.check is not None:
+                part.check(est)
+
+    def derive(est, names):
+        for part in parts:
+            if part.derive is not None:
+                part.derive(est)
+        est._publish_state()
+
+    return Declaration(stored={k: v for p in parts for k, v in p.stored.items()},
+                       optional={k: v for p in parts for k, v in p.optional.items()},
+                       derived=tuple(n for p in parts for n in p.derived), validate=validate, derive=derive,
+                       params=dict(params or {}))
+
+
 class _Network(Instance):
     def __init__(self):
         super().__init__(Sequential)
 
     def check(self, value, where, dims):
         super().check(value, where, dims)
-        if not getattr(value, "built", False) or value.input_grad is not False or value.dtype not in (np.float32, np.float64):
+        if not getattr(value, "built", False) or value.input_grad is not False or value.dtype not in (
+                np.float32, np.float64):
             refuse("inconsistent", f"{where}: a fitted network is a built float32/float64 Sequential "
                    "without an input gradient.")
-
-
-_HISTORY = ("n_iter_", "loss_", "t_", "loss_curve_", "best_loss_", "validation_scores_", "validation_loss_curve_",
-            "best_validation_score_")
-_TRAINED = {"_rng": Instance(np.random.Generator), "_fit_state": Instance(FitState), "network_": _Network()}
-_TABULAR = {"n_features_in_": Int(1, 2**31)}
-_SHAPED = {"n_features_in_": Int(1, 2**31), "input_shape_": TupleOf(Int(1, 2**31), max_length=8)}
-_NAMES = {"feature_names_in_": Array("O", (None,))}
-_CLASSIFIER = {"_label_binarizer": Instance(LabelBinarizer), "_loss_fn": Instance(*_CLASSIFICATION_LOSSES),
-               "out_activation_": Str("softmax", "logistic"), "_n_label_columns": Int(1, 2**31)}
-_REGRESSOR = {"_loss_fn": Instance(*_REGRESSION_LOSSES), "out_activation_": Str("identity", "exp"), "_y_ndim": Int(1, 2)}
 
 
 def _n_outputs(est):
@@ -183,12 +209,59 @@ def _check_input(est, shape):
     if tuple(est.network_.input_shape) != tuple(shape):
         refuse("inconsistent", f"network_ is built for samples of shape {est.network_.input_shape}, "
                f"the estimator's state says {tuple(shape)}.")
-
-
-def _check_names(est):
     names = getattr(est, "feature_names_in_", None)
     if names is not None and len(names) != est.n_features_in_:
         refuse("inconsistent", "feature_names_in_ does not have n_features_in_ names.")
+
+
+def _check_shaped(est):
+    if math.prod(est.input_shape_) != est.n_features_in_:
+        refuse("inconsistent", "input_shape_ does not hold n_features_in_ values.")
+    _check_input(est, est.input_shape_)
+
+
+def _check_text(est):
+    vocab, net = est._vocab, est.network_
+    if est.input_kind_ != vocab.kind:
+        refuse("inconsistent", "input_kind_ differs from the vocabulary's kind.")
+    first = net.layers[0]
+    if est.encoder == "mean":  # the sparse bag of token ids multiplies the first kernel
+        ok = type(first) is Dense and first.use_bias is False and tuple(net.input_shape) == (vocab.size_,)
+    else:
+        ok = type(first) is Embedding and first.input_dim == vocab.size_ and tuple(net.input_shape) == (est.max_len_,)
+    if not ok:
+        refuse("inconsistent", f"network_ does not take the {est.encoder!r} encoding of a "
+               f"{vocab.size_}-entry vocabulary.")
+    if not 1 <= est._n_encoder_layers < len(net.layers):
+        refuse("inconsistent", "_n_encoder_layers does not fit network_.")
+
+
+def _derive_text(est):
+    est.vocabulary_ = est._vocab.vocabulary_
+
+
+def _check_pairs(est):
+    for name in ("users_", "items_"):
+        ids = getattr(est, name)
+        if len(set(ids.tolist())) != len(ids):
+            refuse("inconsistent", f"{name} holds duplicates.")
+    layers = est.network_.layers
+    if len(layers) != 1 or type(layers[0]) is not NeuMF or (layers[0].n_users, layers[0].n_items) != (
+            len(est.users_), len(est.items_)) or est.network_.dtype != np.float64:
+        refuse("inconsistent", "network_ is not a float64 NeuMF over users_ and items_.")
+    seen = est._seen
+    if seen.dtype != bool or not seen.data.all() or not seen.has_canonical_format or seen.shape != (
+            len(est.users_) + 1, len(est.items_) + 1):
+        refuse("inconsistent", "_seen is not the canonical boolean (users + 1, items + 1) matrix.")
+
+
+def _derive_pairs(est):
+    est._user_index = {v: j + 1 for j, v in enumerate(est.users_)}
+    est._item_index = {v: j + 1 for j, v in enumerate(est.items_)}
+    saved, est._seen = est._seen, None
+    est._add_seen(np.column_stack(saved.nonzero()))  # the estimator's own code rebuilds _seen_codes
+    if (est._seen != saved).nnz:
+        refuse("inconsistent", "_seen is not the matrix of its own pairs.")
 
 
 def _check_classifier(est):
@@ -207,133 +280,80 @@ def _check_classifier(est):
         refuse("inconsistent", "_n_label_columns does not fit the label type.")
 
 
+def _derive_classifier(est):
+    est.classes_ = est._label_binarizer.classes_
+
+
 def _check_regressor(est):
     if est.out_activation_ != est._loss_fn.out_activation:
         refuse("inconsistent", f"out_activation_ {est.out_activation_!r} does not fit the loss {est._loss_fn!r}.")
 
 
-def _publish(est, derived=()):
-    est._publish_state()
+def _check_ratings(est):
+    _check_regressor(est)
+    if type(est._loss_fn) is not (L.SquaredError if est.feedback == "explicit" else L.BinaryLogLoss):
+        refuse("inconsistent", f"The loss does not fit feedback={est.feedback!r}.")
 
 
-def _derive_classifier(est, derived=()):
-    est.classes_ = est._label_binarizer.classes_
-    est._publish_state()
-
-
-def _declaration(kind, inputs, head, extra=None, validate=None, derive=None, derived=()):
-    stored = {**inputs, **head, **(extra or {}), **_TRAINED}
-    checks = [c for c in (validate,) if c]
-
-    def validate_all(est, context):
-        _check_names(est)
-        (_check_classifier if head is _CLASSIFIER else _check_regressor if head is _REGRESSOR else (lambda e: None))(est)
-        if kind == "tabular":
-            _check_input(est, (est.n_features_in_,))
-        elif kind == "shaped":
-            if math.prod(est.input_shape_) != est.n_features_in_:
-                refuse("inconsistent", "input_shape_ does not hold n_features_in_ values.")
-            _check_input(est, est.input_shape_)
-        for check in checks:
-            check(est, context)
-
-    base = ("classes_",) if head is _CLASSIFIER else ()
-    return Declaration(stored=stored, optional=dict(_NAMES) if kind in ("tabular", "shaped") else {},
-                       derived=base + _HISTORY + tuple(derived), validate=validate_all,
-                       derive=derive or (_derive_classifier if head is _CLASSIFIER else _publish))
-
-
-# -- estimator specifics ----------------------------------------------------------------------------------
-def _check_rnn_regressor(est, context):
+def _check_sequences_out(est):
+    _check_regressor(est)
     if (est._seq_outputs is None) != (est._seq_y_ndim is None):
         refuse("inconsistent", "_seq_outputs and _seq_y_ndim are set together.")
 
 
-def _check_autoencoder(est, context):
-    n_layers = len(est.network_.layers)
-    if not 1 <= est._code_index < n_layers or _n_outputs(est) != est.n_features_in_:
+def _check_reconstruction(est):
+    if not 1 <= est._code_index < len(est.network_.layers) or _n_outputs(est) != est.n_features_in_:
         refuse("inconsistent", "The autoencoder's code index or output size does not fit its network.")
-    if isinstance(est._loss_fn, L.BinaryLogLoss) != (est.out_activation_ == "logistic") or not isinstance(
-            est._loss_fn, (L.BinaryLogLoss, L.SquaredError)):
+    if isinstance(est._loss_fn, L.BinaryLogLoss) != (est.out_activation_ == "logistic"):
         refuse("inconsistent", "The autoencoder's loss does not fit out_activation_.")
 
 
-def _check_text(est, context):
-    vocab, net = est._vocab, est.network_
-    if est.input_kind_ != vocab.kind:
-        refuse("inconsistent", "input_kind_ differs from the vocabulary's kind.")
-    first = net.layers[0]
-    if est.encoder == "mean":
-        ok = type(first) is Dense and first.use_bias is False and tuple(net.input_shape) == (vocab.size_,)
-    else:
-        ok = type(first) is Embedding and first.input_dim == vocab.size_ and tuple(net.input_shape) == (est.max_len_,)
-    if not ok:
-        refuse("inconsistent", f"network_ does not take the {est.encoder!r} encoding of a {vocab.size_}-entry vocabulary.")
-    if not 1 <= est._n_encoder_layers < len(net.layers):
-        refuse("inconsistent", "_n_encoder_layers does not fit network_.")
-
-
-def _derive_text(est, derived=()):
-    est.vocabulary_ = est._vocab.vocabulary_
-    _derive_classifier(est)
-
-
-def _check_recommender(est, context):
-    for name in ("users_", "items_"):
-        ids = getattr(est, name)
-        if len(set(ids.tolist())) != len(ids):
-            refuse("inconsistent", f"{name} holds duplicates.")
-    layers = est.network_.layers
-    if len(layers) != 1 or type(layers[0]) is not NeuMF or (layers[0].n_users, layers[0].n_items) != (
-            len(est.users_), len(est.items_)) or est.network_.dtype != np.float64:
-        refuse("inconsistent", "network_ is not a float64 NeuMF over users_ and items_.")
-    explicit = est.feedback == "explicit"
-    if type(est._loss_fn) is not (L.SquaredError if explicit else L.BinaryLogLoss):
-        refuse("inconsistent", f"The loss does not fit feedback={est.feedback!r}.")
-    seen = est._seen
-    if seen.dtype != bool or not seen.data.all() or seen.shape != (len(est.users_) + 1, len(est.items_) + 1) or not seen.has_canonical_format:
-        refuse("inconsistent", "_seen is not the canonical boolean (users + 1, items + 1) matrix.")
-
-
-def _derive_recommender(est, derived=()):
-    est._user_index = {v: j + 1 for j, v in enumerate(est.users_)}
-    est._item_index = {v: j + 1 for j, v in enumerate(est.items_)}
-    saved, est._seen = est._seen, None
-    est._add_seen(np.column_stack(saved.nonzero()))  # the estimator's own code rebuilds _seen_codes
-    if (est._seen != saved).nnz:
-        refuse("inconsistent", "_seen is not the matrix of its own pairs.")
-    est._publish_state()
-
-
+_SIZE = Int(1, 2**31)
+_NAMES = {"feature_names_in_": Array("O", (None,))}
 _IDS = Array("O", (None,), object_items=(str, int))
-_MLP_DERIVED = ("_activations", "_dropouts", "coefs_", "intercepts_", "n_layers_", "n_outputs_")
-_RNN_SEQ = {"_seq_outputs": Opt(Int(1, 2**31)), "_seq_y_ndim": Opt(Int(2, 3))}
+_REGRESSION = {"_loss_fn": Instance(*_REGRESSION_LOSSES), "out_activation_": Str("identity", "exp"),
+               "_y_ndim": Int(1, 2)}
+
+# input adapters
+TABULAR = Part({"n_features_in_": _SIZE}, _NAMES, check=lambda est: _check_input(est, (est.n_features_in_,)))
+SHAPED = Part({"n_features_in_": _SIZE, "input_shape_": TupleOf(_SIZE, max_length=8)}, _NAMES, check=_check_shaped)
+TEXT = Part({"_vocab": Instance(Vocabulary), "input_kind_": Str("text", "tokens"), "max_len_": _SIZE,
+             "_n_encoder_layers": Int(1, 64)}, derived=("vocabulary_", "n_outputs_"), check=_check_text,
+            derive=_derive_text)
+PAIRS = Part({"n_features_in_": Int(2, 2), "users_": _IDS, "items_": _IDS, "_seen": Instance(sp.csr_matrix)},
+             derived=("_user_index", "_item_index", "_seen_codes"), check=_check_pairs, derive=_derive_pairs)
+# heads
+CLASSIFICATION = Part({"_label_binarizer": Instance(LabelBinarizer), "_loss_fn": Instance(*_CLASSIFICATION_LOSSES),
+                       "out_activation_": Str("softmax", "logistic"), "_n_label_columns": _SIZE},
+                      derived=("classes_",), check=_check_classifier, derive=_derive_classifier)
+REGRESSION = Part(_REGRESSION, check=_check_regressor)
+SEQUENCE_REGRESSION = Part({**_REGRESSION, "_seq_outputs": Opt(_SIZE), "_seq_y_ndim": Opt(Int(2, 3))},
+                           check=_check_sequences_out)
+RATINGS = Part({**_REGRESSION, "_loss_fn": Instance(L.SquaredError, L.BinaryLogLoss),
+                "out_activation_": Str("identity", "logistic"), "global_mean_": Float()},
+               derived=("user_factors_", "item_factors_", "user_bias_", "item_bias_", "intercept_"),
+               check=_check_ratings)
+RECONSTRUCTION = Part({"_loss_fn": Instance(L.SquaredError, L.BinaryLogLoss),
+                       "out_activation_": Str("identity", "logistic"), "_code_index": Int(1, 2**16)},
+                      derived=("_encoder_layers", "_decoder_layers", "_activations", "n_components_", "encoder_",
+                               "decoder_"), check=_check_reconstruction)
+# the trained network and its history (published by the estimator's _publish_state)
+TRAINED = Part({"_rng": Instance(np.random.Generator), "_fit_state": Instance(FitState), "network_": _Network()},
+               derived=("n_iter_", "loss_", "t_", "loss_curve_", "best_loss_", "validation_scores_",
+                        "validation_loss_curve_", "best_validation_score_"))
+MLP = Part({}, derived=("_activations", "_dropouts", "coefs_", "intercepts_", "n_layers_", "n_outputs_"))
 
 DECLARATIONS = {
-    E.MLPClassifier: _declaration("tabular", _TABULAR, _CLASSIFIER, derived=_MLP_DERIVED),
-    E.MLPRegressor: _declaration("tabular", _TABULAR, _REGRESSOR, derived=_MLP_DERIVED),
-    E.NeuralNetClassifier: _declaration("shaped", _SHAPED, _CLASSIFIER),
-    E.NeuralNetRegressor: _declaration("shaped", _SHAPED, _REGRESSOR),
-    E.ConvNetClassifier: _declaration("shaped", _SHAPED, _CLASSIFIER),
-    E.ConvNetRegressor: _declaration("shaped", _SHAPED, _REGRESSOR),
-    E.RNNClassifier: _declaration("shaped", _SHAPED, _CLASSIFIER),
-    E.RNNRegressor: _declaration("shaped", _SHAPED, _REGRESSOR, extra=_RNN_SEQ, validate=_check_rnn_regressor),
-    E.AutoencoderTransformer: _declaration(
-        "tabular", _TABULAR, {"_loss_fn": Instance(L.SquaredError, L.BinaryLogLoss),
-                              "out_activation_": Str("identity", "logistic")},
-        extra={"_code_index": Int(1, 2**16)}, validate=_check_autoencoder,
-        derived=("_encoder_layers", "_decoder_layers", "_activations", "n_components_", "encoder_", "decoder_")),
-    E.TextClassifier: _declaration(
-        "text", {}, _CLASSIFIER, extra={"_vocab": Instance(Vocabulary), "input_kind_": Str("text", "tokens"),
-                                        "max_len_": Int(1, 2**31), "_n_encoder_layers": Int(1, 64)},
-        validate=_check_text, derive=_derive_text, derived=("vocabulary_", "n_outputs_")),
-    E.NeuralRecommender: _declaration(
-        "pairs", {"n_features_in_": Int(2, 2)}, {**_REGRESSOR, "_loss_fn": Instance(L.SquaredError, L.BinaryLogLoss),
-                                                 "out_activation_": Str("identity", "logistic")},
-        extra={"users_": _IDS, "items_": _IDS, "_seen": Instance(sp.csr_matrix), "global_mean_": Float()},
-        validate=_check_recommender, derive=_derive_recommender,
-        derived=("_user_index", "_item_index", "_seen_codes", "user_factors_", "item_factors_", "user_bias_",
-                 "item_bias_", "intercept_")),
+    E.MLPClassifier: declare(TABULAR, CLASSIFICATION, MLP, TRAINED),
+    E.MLPRegressor: declare(TABULAR, REGRESSION, MLP, TRAINED),
+    E.NeuralNetClassifier: declare(SHAPED, CLASSIFICATION, TRAINED),
+    E.NeuralNetRegressor: declare(SHAPED, REGRESSION, TRAINED),
+    E.ConvNetClassifier: declare(SHAPED, CLASSIFICATION, TRAINED),
+    E.ConvNetRegressor: declare(SHAPED, REGRESSION, TRAINED),
+    E.RNNClassifier: declare(SHAPED, CLASSIFICATION, TRAINED),
+    E.RNNRegressor: declare(SHAPED, SEQUENCE_REGRESSION, TRAINED),
+    E.AutoencoderTransformer: declare(TABULAR, RECONSTRUCTION, TRAINED),
+    E.TextClassifier: declare(TEXT, CLASSIFICATION, TRAINED,
+                              params={"token_pattern": check_token_pattern, "ngram_range": check_ngram_range}),
+    E.NeuralRecommender: declare(PAIRS, RATINGS, TRAINED),
 }
-DECLARATIONS[E.TextClassifier].params["token_pattern"] = check_token_pattern
-DECLARATIONS[E.TextClassifier].params["ngram_range"] = check_ngram_range

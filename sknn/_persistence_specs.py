@@ -227,7 +227,8 @@ class Instance(Spec):
 
     def check(self, value, where, dims):
         if type(value) not in self.classes:
-            refuse("type", f"{where}: expected {' or '.join(c.__name__ for c in self.classes)}, got {type(value).__name__}.")
+            names = " or ".join(c.__name__ for c in self.classes)
+            refuse("type", f"{where}: expected {names}, got {type(value).__name__}.")
 
 
 class Plain(Spec):

@@ -121,18 +121,21 @@ def _end_of_directory(data):
     if comment or disk or cd_disk or n_disk != count:
         refuse("zip_layout", "The zip end record has a comment or spans several disks.")
     if count == 0xFFFF or _FULL32 in (cd_size, cd_offset):
-        sig, loc_disk, record_offset, disks = _unpack(_EOCD64_LOCATOR, data, end - _EOCD64_LOCATOR.size, "zip64 locator")
-        if sig != b"PK\x06\x07" or loc_disk or disks != 1 or record_offset + _EOCD64.size != end - _EOCD64_LOCATOR.size:
+        locator = end - _EOCD64_LOCATOR.size
+        sig, loc_disk, record_offset, disks = _unpack(_EOCD64_LOCATOR, data, locator, "zip64 locator")
+        if sig != b"PK\x06\x07" or loc_disk or disks != 1 or record_offset + _EOCD64.size != locator:
             refuse("zip_layout", "Invalid zip64 end-of-directory locator.")
         fields = _unpack(_EOCD64, data, record_offset, "zip64 end record")
-        if fields[0] != b"PK\x06\x06" or fields[1] != _EOCD64.size - 12 or fields[4] or fields[5] or fields[6] != fields[7]:
+        one_disk = not fields[4] and not fields[5] and fields[6] == fields[7]
+        if fields[0] != b"PK\x06\x06" or fields[1] != _EOCD64.size - 12 or not one_disk:
             refuse("zip_layout", "Invalid zip64 end-of-directory record.")
         count, cd_size, cd_offset = fields[7], fields[8], fields[9]
         end = record_offset
     if count > MAX_MEMBERS or count * _CENTRAL.size > cd_size:
         refuse("zip_layout", f"The zip directory declares {count} entries in {cd_size} bytes.")
     if cd_offset + cd_size != end:
-        refuse("zip_layout" if cd_offset + cd_size < end else "truncated", "The zip directory is not where its end record says.")
+        refuse("zip_layout" if cd_offset + cd_size < end else "truncated",
+               "The zip directory is not where its end record says.")
     return cd_offset, cd_size, count, end
 
 
@@ -175,7 +178,8 @@ def _central_entries(data, cd_offset, count, cd_end):
         extra = bytes(data[name_end : name_end + n_extra])
         pos = name_end + n_extra + n_comment
         if flags & ~_UTF8_FLAG or method != 0 or disk:
-            refuse("zip_layout", "A zip member is compressed, encrypted or uses data descriptors; sknn files never are.")
+            refuse("zip_layout", "A zip member is compressed, encrypted or uses data descriptors; "
+                   "sknn files never are.")
         size, csize, offset = _zip64_extra(extra, (size, csize, offset))
         if csize != size:
             refuse("zip_layout", "A zip member's compressed and uncompressed sizes differ (compression ratio != 1).")

@@ -190,8 +190,8 @@ def _decode_estimator(dec, v, where, depth):
         refuse("parameter", f"{where}: the saved parameters are refused ({exc}).")
     if "output_config" in body:
         config = dec.value(body["output_config"], f"{where}.output_config", depth)
-        if not isinstance(config, dict) or not all(
-                k in ("transform", "fit_transform") and v in ("default", "pandas", "polars") for k, v in config.items()):
+        valid = ("transform", "fit_transform"), ("default", "pandas", "polars")
+        if not isinstance(config, dict) or not all(k in valid[0] and v in valid[1] for k, v in config.items()):
             refuse("malformed", f"{where}: invalid set_output configuration {config!r}.")
         est._sklearn_output_config = config
     if "state" not in body:

@@ -153,8 +153,8 @@ def network_families(header, members):
                                   "shape"),
         "net-param-dropped": (lambda h, m: _network(h)["params"].pop(), "shape"),
         "net-param-renamed": (lambda h, m: _network(h)["params"][0].__setitem__(0, "0.evil"), "inconsistent"),
-        "net-param-extra": (lambda h, m: _network(h)["params"].append(["9.kernel", len(m)]) or m.append(npy(np.zeros(2))),
-                            "shape"),
+        "net-param-extra": (lambda h, m: _network(h)["params"].append(["9.kernel", len(m)])
+                            or m.append(npy(np.zeros(2))), "shape"),
         "net-huge-units": (lambda h, m: _dense_config(h).update({_size_key(_dense_config(h)): 10**6}), "too_large"),
         "net-huge-units-zeros": (lambda h, m: _dense_config(h).update({_size_key(_dense_config(h)): 10**6,
                                                                       "kernel_initializer": "zeros"})
@@ -196,8 +196,8 @@ def network_families(header, members):
     if any(name.endswith("running_var") for name, _ in net["buffers"]):
         k = next(i for i, (name, _) in enumerate(net["buffers"]) if name.endswith("running_var"))
         fams["net-negative-variance"] = (
-            lambda h, m: m.__setitem__(_network(h)["buffers"][k][1], npy(-np.ones_like(_array(m, _network(h)["buffers"][k][1])))),
-            "range")
+            lambda h, m: m.__setitem__(_network(h)["buffers"][k][1],
+                                       npy(-np.ones_like(_array(m, _network(h)["buffers"][k][1])))), "range")
         fams["net-buffer-dropped"] = (lambda h, m: _network(h)["buffers"].pop(), "shape")
     return fams
 
@@ -226,14 +226,14 @@ def classifier_families(header, members):
     if "__ndarray__" in classes_ref:
         i = classes_ref["__ndarray__"]
         fams.update({
-            "clf-classes-duplicate": (lambda h, m: m.__setitem__(i, npy(np.repeat(_array(m, i)[:1], len(_array(m, i))))),
-                                      "inconsistent"),
+            "clf-classes-duplicate": (lambda h, m: m.__setitem__(i, npy(np.repeat(_array(m, i)[:1],
+                                                                                  len(_array(m, i))))), "inconsistent"),
             "clf-classes-unsorted": (lambda h, m: m.__setitem__(i, npy(_array(m, i)[::-1].copy())), "inconsistent"),
             "clf-classes-one": (lambda h, m: m.__setitem__(i, npy(_array(m, i)[:1].copy())), "range"),
             "clf-classes-extra": (lambda h, m: m.__setitem__(i, npy(np.arange(len(_array(m, i)) + 5))), "inconsistent"),
             "clf-classes-2d": (lambda h, m: m.__setitem__(i, npy(_array(m, i)[None, :])), "shape"),
-            "clf-classes-nan": (lambda h, m: m.__setitem__(i, npy(np.array([0.0, np.nan] + [1.0] * (len(_array(m, i)) - 2)))),
-                                "inconsistent"),
+            "clf-classes-nan": (lambda h, m: m.__setitem__(i, npy(np.array([0.0, np.nan] + [1.0] * (
+                len(_array(m, i)) - 2)))), "inconsistent"),
         })
     return fams
 
@@ -299,9 +299,10 @@ def recommender_families(header, members):
         "rec-seen-shape": (lambda h, m: _csr(h).update(shape=[3, 3]), "inconsistent"),
         "rec-users-duplicate": (lambda h, m: sknn_state(h).update(users_={"__objarray__": {"items": ["u1"] * n_users},
                                                                      "shape": [n_users]}), "inconsistent"),
-        "rec-users-offsets": (lambda h, m: m.__setitem__(users["offsets"], npy(_array(m, users["offsets"])[::-1].copy())),
-                              "malformed"),
-        "rec-users-object": (lambda h, m: sknn_state(h).update(users_={"__objarray__": {"items": [[1]] * 8}, "shape": [8]}),
+        "rec-users-offsets": (lambda h, m: m.__setitem__(users["offsets"], npy(
+            _array(m, users["offsets"])[::-1].copy())), "malformed"),
+        "rec-users-object": (lambda h, m: sknn_state(h).update(users_={"__objarray__": {"items": [[1]] * 8},
+                                                                       "shape": [8]}),
                              "type"),
         "rec-n-users": (lambda h, m: _layers(h)[0]["config"].update(n_users=_layers(h)[0]["config"]["n_users"] + 1),
                         "shape"),
@@ -361,7 +362,8 @@ def sklearn_families(header, members):
     if "OneHotEncoder" in names:
         fams["sk-onehot-outs"] = (lambda h, m: state("OneHotEncoder")(h).update(_n_features_outs=[50, 50]),
                                   "inconsistent")
-        fams["sk-onehot-infrequent"] = (lambda h, m: state("OneHotEncoder")(h).update(_infrequent_enabled=True), "range")
+        fams["sk-onehot-infrequent"] = (lambda h, m: state("OneHotEncoder")(h).update(_infrequent_enabled=True),
+                                        "range")
         fams["sk-onehot-drop"] = (lambda h, m: state("OneHotEncoder")(h).update(drop_idx_={
             "__objarray__": {"items": [7, None]}, "shape": [2]}), "inconsistent")
         fams["sk-onehot-categories"] = (lambda h, m: state("OneHotEncoder")(h).update(categories_=[]), "shape")

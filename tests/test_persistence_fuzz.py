@@ -37,7 +37,8 @@ def _run_crafted(everything):
     """Run the crafted cases in child processes; returns (n_cases, results, failures)."""
     results, failures, start, n_cases = {}, [], 0, None
     while n_cases is None or start < n_cases:
-        args = [sys.executable, os.path.join(HERE, "persistence_fuzz.py"), str(start)] + (["--all"] if everything else [])
+        args = [sys.executable, os.path.join(HERE, "persistence_fuzz.py"), str(start)]
+        args += ["--all"] if everything else []
         proc = subprocess.Popen(args, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
@@ -53,7 +54,8 @@ def _run_crafted(everything):
             if not line:
                 code = proc.wait()
                 if current is not None or code != 0:
-                    failures.append(f"case {current}: the process died (exit code {code}): {proc.stderr.read()[-2000:]}")
+                    failures.append(f"case {current}: the process died (exit code {code}): "
+                                    f"{proc.stderr.read()[-2000:]}")
                 break
             row = json.loads(line)
             if "n_cases" in row:

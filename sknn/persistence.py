@@ -102,6 +102,14 @@ def _param_value(cls, name, value, where):
 
 
 def _encode_estimator(enc, est, where):
+    outer = enc.scope  # a nested estimator (a pipeline step) has scopes of its own
+    try:
+        return _encode_estimator_body(enc, est, where)
+    finally:
+        enc.scope = outer
+
+
+def _encode_estimator_body(enc, est, where):
     cls = type(est)
     found = _lookup(cls)
     if found is None:
@@ -168,6 +176,14 @@ def _encode(estimator):
 
 # -- decoding --------------------------------------------------------------------------------------
 def _decode_estimator(dec, v, where, depth):
+    outer = dec.scope  # a nested estimator (a pipeline step) has scopes of its own
+    try:
+        return _decode_estimator_body(dec, v, where, depth)
+    finally:
+        dec.scope = outer
+
+
+def _decode_estimator_body(dec, v, where, depth):
     body = expect_keys(v, ("__estimator__", "params"), ("state", "derived", "output_config"), where)
     found = _resolve(body["__estimator__"], where, dec.context)
     if found is None:

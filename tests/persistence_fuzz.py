@@ -258,6 +258,8 @@ def _outcome(data, est, X, key):
         loaded = sknn.load(io.BytesIO(data), key=key)
     except sknn.PersistenceError as exc:
         return exc.reason
+    except Exception as exc:  # a bug, reported as such (a crash would kill the process instead)
+        return f"error {type(exc).__name__}: {exc}"[:300]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return "loaded-same" if same_outputs(est, loaded, X) else "loaded-different"

@@ -30,13 +30,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 HANG_SECONDS = 5.0
 STARTUP_SECONDS = 300.0  # fitting the models in the child, on a busy machine
 MAX_PEAK_MB = 64
+MAX_RESTARTS = 3  # after a crash or a hang the runner resumes at the next case, a few times at most
 KEY = b"a key for the fuzz tests, 32 bytes+"
 
 
 def _run_crafted(everything):
     """Run the crafted cases in child processes; returns (n_cases, results, failures)."""
     results, failures, start, n_cases = {}, [], 0, None
-    while n_cases is None or start < n_cases:
+    while (n_cases is None or start < n_cases) and len(failures) < MAX_RESTARTS:
         args = [sys.executable, os.path.join(HERE, "persistence_fuzz.py"), str(start)]
         args += ["--all"] if everything else []
         proc = subprocess.Popen(args, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

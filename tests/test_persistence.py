@@ -229,7 +229,10 @@ def test_save_refuses_a_partly_fitted_estimator():
 
 
 def test_every_reason_is_documented():
-    text = open(__file__.replace("tests/test_persistence.py", "docs/persistence.rst")).read()
+    import os
+
+    with open(os.path.join(os.path.dirname(__file__), os.pardir, "docs", "persistence.rst")) as f:
+        text = f.read()
     for reason in REASONS:
         assert f"``{reason}``" in text, reason
 

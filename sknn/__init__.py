@@ -1,8 +1,7 @@
 """sknn: neural networks in NumPy, served as scikit-learn estimators."""
 
-__version__ = "0.1.0"
-
-from .estimators import (  # noqa: E402
+from ._version import __version__
+from .estimators import (
     AutoencoderTransformer,
     ConvNetClassifier,
     ConvNetRegressor,
@@ -15,7 +14,7 @@ from .estimators import (  # noqa: E402
     RNNRegressor,
     TextClassifier,
 )
-from .persistence import PersistenceError, load, save  # noqa: E402
+from .persistence import PersistenceError, load, save
 
 __all__ = [
     "MLPClassifier",

@@ -1,155 +1,328 @@
-"""Safe save / load of fitted sknn estimators, without pickle.
+"""Safe save / load of fitted estimators and pipelines, without pickle.
 
 A model file is an uncompressed zip archive holding
 
-* ``sknn.json``: a JSON header (format, versions, estimator class,
-  ``get_params()`` and every fitted attribute, encoded as tagged JSON);
-* ``arrays/<i>.npy``: one ``.npy`` member per array referenced by the header;
-* ``sknn.sha256``: the SHA-256 of the header and of every array member.
+* ``sknn.json``: a JSON header -- format, the versions that wrote it, and the
+  estimator: its class (from an allow-list), its constructor parameters and its
+  fitted attributes, as tagged JSON;
+* ``arrays/<i>.npy``: the arrays the header refers to, one member each;
+* ``sknn.sha256`` -- an integrity check of the header and every array -- or,
+  when saved with a key, ``sknn.hmac-sha256``, an HMAC that only holders of the
+  key can compute.
 
-Loading never unpickles anything: arrays are read with ``allow_pickle=False``
-(object dtypes are refused), and the only classes that can be instantiated are
-sknn's own (estimators, :mod:`sknn.nn` layers and losses, small state holders
-such as :class:`sknn.training.FitState`) and scikit-learn's ``LabelBinarizer``,
-which is rebuilt by hand from its attributes. Any problem with a file raises
-:class:`PersistenceError` (a :class:`ValueError`).
-
-Layers that have weights are stored as their configuration, the shape they were
-built for, and their parameters and buffers by name; loading rebuilds the layer
-and checks every array's name, shape and dtype before copying it in, so a
-loaded model predicts bit for bit what the saved one did.
+Loading runs no code from the file and unpickles nothing. Only classes of an
+allow-list are instantiated (sknn's estimators, its layers, losses and
+schedules, a few state holders, and the scikit-learn classes of
+:data:`sknn._persistence_sklearn.ALLOWED`). Each class declares its fitted state
+(:mod:`sknn._persistence_sknn`, :mod:`sknn._persistence_sklearn`): the file
+may set those attributes only, each of its declared type, dtype, shape and
+range, and the relations between them are checked (indices within their
+tables, layer sizes matching the labels...). Attributes derived from others are
+recomputed, never read. Layers are rebuilt within the budget of the weights the
+file holds. Every refusal is a :class:`PersistenceError` whose ``reason`` says
+why (see :data:`REASONS`).
 
 Not saved: optimizer state (``warm_start`` / ``partial_fit`` after loading
-restart the optimizer, e.g. Adam's moments) and callables in the estimator's
-parameters (``callbacks`` are saved as None, with a warning).
+restart the optimizer, e.g. Adam's moments) and callables (sknn's ``callbacks``
+are saved as None, with a warning).
 """
 
-import hashlib
-import hmac
-import inspect
-import io
 import json
-import os
-import re
+import platform
 import warnings
-import zipfile
 
 import numpy as np
+import scipy
+import sklearn
+from sklearn.base import BaseEstimator
 
-from ._persistence_codec import (
-    PersistenceError,
-    PersistenceWarning,
-    _class_path,
-    _Decoder,
-    _Encoder,
-    _expect,
-    _is_attr_name,
-    _is_layer_list,
-    _read_npy,
-    _resolve_class,
-)
+from . import _persistence_layers, _persistence_sknn
+from ._persistence_codec import Decoder, Encoder, expect, expect_keys, npy_bytes, parse_header
+from ._persistence_errors import REASONS, PersistenceError, PersistenceWarning, refuse
+from ._persistence_zip import as_key, read_container, write_container
+from ._version import __version__
 
-__all__ = ["save", "load", "PersistenceError", "PersistenceWarning", "FORMAT_VERSION"]
+__all__ = ["save", "load", "PersistenceError", "PersistenceWarning", "REASONS", "FORMAT_VERSION"]
 
 FORMAT_NAME = "sknn-model"
-FORMAT_VERSION = 1
-HEADER_NAME = "sknn.json"
-DIGEST_NAME = "sknn.sha256"
-MAX_HEADER_BYTES = 8 * 1024 * 1024
-MAX_MEMBERS = 100_000
+FORMAT_VERSION = 2
+MAX_HEADER_BYTES = 16 * 1024 * 1024
+_SKLEARN_PREFIX = "sklearn."
+_OUTPUT_CONFIG = "_sklearn_output_config"  # set_output(): configuration, fitted or not
 
 
-def _encode_estimator(estimator):
-    from sklearn.base import BaseEstimator
+class _Context:
+    """What the object decoders may consult: is the file signed, which patterns the caller trusts, versions."""
 
-    if not isinstance(estimator, BaseEstimator) or not type(estimator).__module__.startswith("sknn."):
-        raise PersistenceError(
-            f"sknn.save saves sknn estimators only, got {type(estimator).__name__}."
-        )
-    enc = _Encoder()
-    params = {}
-    for name, value in estimator.get_params(deep=False).items():
-        holds_callables = callable(value) or (
-            isinstance(value, (list, tuple))
-            and len(value) > 0
-            and all(callable(c) for c in value)
-            and not _is_layer_list(value)
-        )
-        if holds_callables:
-            warnings.warn(
-                f"Parameter {name!r} holds callables, which cannot be saved safely; "
-                "it is saved as None.",
-                PersistenceWarning,
-                stacklevel=3,
-            )
-            value = None
-        params[name] = enc.value(value, f"parameter {name!r}", weights=False)
-    from .nn.layer import Layer
+    def __init__(self, signed, trusted_patterns, versions):
+        self.signed = signed
+        self.trusted_patterns = frozenset(trusted_patterns)
+        self.versions = versions
+        self.sklearn_checked = False
 
-    names = [k for k in vars(estimator) if k not in params and not k.startswith("_cache")]
-    # attributes holding built layers first, so arrays shared with them
-    # (e.g. MLP coefs_) are restored as the very same objects on load
-    names.sort(key=lambda k: not isinstance(vars(estimator)[k], Layer))
-    state = [[k, enc.value(vars(estimator)[k], f"attribute {k!r}")] for k in names]
-    import sknn
 
+def _sklearn_module():
+    from . import _persistence_sklearn
+
+    return _persistence_sklearn
+
+
+def _lookup(cls):
+    """(name, declaration) of an estimator class, or None when it may not be saved."""
+    decl = _persistence_sknn.DECLARATIONS.get(cls)
+    if decl is not None:
+        return cls.__name__, decl
+    if cls.__module__.startswith(_SKLEARN_PREFIX):
+        return _sklearn_module().lookup_class(cls)
+    return None
+
+
+def _resolve(name, where, context):
+    if not isinstance(name, str):
+        refuse("malformed", f"{where}: an estimator is named by a str.")
+    if name.startswith(_SKLEARN_PREFIX):
+        found = _sklearn_module().lookup_name(name)
+        if found is not None:
+            _sklearn_module().check_version(context)
+        return found
+    for cls, decl in _persistence_sknn.DECLARATIONS.items():
+        if cls.__name__ == name:
+            return cls, decl
+    return None
+
+
+# -- encoding --------------------------------------------------------------------------------------
+def _param_value(cls, name, value, where):
+    holds_callables = callable(value) or (isinstance(value, (list, tuple)) and any(callable(c) for c in value))
+    if name == "callbacks" and holds_callables and cls in _persistence_sknn.DECLARATIONS:
+        warnings.warn(f"{where} holds callables, which cannot be saved safely; it is saved as None.",
+                      PersistenceWarning, stacklevel=5)
+        return None
+    return value
+
+
+def _encode_estimator(enc, est, where):
+    outer = enc.scope  # a nested estimator (a pipeline step) has scopes of its own
+    try:
+        return _encode_estimator_body(enc, est, where)
+    finally:
+        enc.scope = outer
+
+
+def _encode_estimator_body(enc, est, where):
+    cls = type(est)
+    found = _lookup(cls)
+    if found is None:
+        allowed = ", ".join(sorted(c.__name__ for c in _persistence_sknn.DECLARATIONS)
+                            + sorted(_sklearn_module().allowed_names()))
+        refuse("unsupported", f"{where}: {cls.__module__}.{cls.__qualname__} cannot be saved by sknn.save; "
+               f"the allowed classes are {allowed}.")
+    name, decl = found
+    params = est.get_params(deep=False)
+    out = {"__estimator__": name, "params": {}}
+    for key, value in params.items():
+        enc.scope = {}
+        out["params"][key] = enc.value(_param_value(cls, key, value, f"{where}.{key}"), f"{where}.{key}")
+    attrs = [k for k in vars(est) if k not in params and k != _OUTPUT_CONFIG]
+    if _OUTPUT_CONFIG in vars(est):
+        out["output_config"] = enc.value(vars(est)[_OUTPUT_CONFIG], f"{where}.{_OUTPUT_CONFIG}")
+    unknown = [k for k in attrs if k not in decl.stored and k not in decl.optional and k not in decl.derived]
+    if unknown:
+        refuse("attribute", f"{where}: attribute {unknown[0]!r} of {cls.__name__} is not declared as fitted state, "
+               "so it cannot be saved (nor would it be loaded).")
+    if not attrs:
+        return out
+    missing = [k for k in decl.stored if k not in attrs]
+    if missing:
+        refuse("attribute", f"{where}: {cls.__name__} is only partly fitted (no {missing[0]!r}); fit it before saving.")
+    out["state"] = {}
+    for key in list(decl.stored) + [k for k in decl.optional if k in attrs]:
+        enc.scope = {}
+        out["state"][key] = enc.value(vars(est)[key], f"{where}.{key}")
+    out["derived"] = [k for k in attrs if k in decl.derived]
+    return out
+
+
+def _encode_other(enc, value, where):
+    encoded = _sklearn_module().encode_other(enc, value, where) if type(value).__module__.startswith(
+        _SKLEARN_PREFIX) else None
+    if encoded is None:
+        cls = type(value)
+        refuse("unsupported", f"{where}: values of type {cls.__module__}.{cls.__qualname__} cannot be saved "
+               "safely by sknn.save (use pickle or joblib for arbitrary objects, between parties that trust "
+               "each other).")
+    return encoded
+
+
+def _handlers():
+    return _persistence_sknn.HANDLERS + _persistence_layers.HANDLERS + [
+        (BaseEstimator, _encode_estimator), (object, _encode_other)]
+
+
+def _encode(estimator):
+    if not isinstance(estimator, BaseEstimator):
+        refuse("unsupported", f"sknn.save saves estimators, got {type(estimator).__name__}.")
+    enc = Encoder(_handlers())
     header = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
-        "sknn_version": sknn.__version__,
-        "numpy_version": np.__version__,
-        "estimator": _class_path(type(estimator)),
-        "params": params,
-        "state": state,
-        "arrays": [f"arrays/{i}.npy" for i in range(len(enc.arrays))],
+        "versions": {"sknn": __version__, "numpy": np.__version__, "scipy": scipy.__version__,
+                     "sklearn": sklearn.__version__, "python": platform.python_version()},
+        "estimator": _encode_estimator(enc, estimator, type(estimator).__name__),
     }
-    return header, [stored for _, stored in enc.arrays]
+    header_bytes = json.dumps(header, allow_nan=False, separators=(",", ":")).encode()
+    return header_bytes, [npy_bytes(a) for a in enc.arrays]
 
 
-def _digest(header_bytes, members):
-    h = hashlib.sha256()
-    h.update(FORMAT_NAME.encode())
-    for data in [header_bytes, *members]:
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()
+# -- decoding --------------------------------------------------------------------------------------
+def _decode_estimator(dec, v, where, depth):
+    outer = dec.scope  # a nested estimator (a pipeline step) has scopes of its own
+    try:
+        return _decode_estimator_body(dec, v, where, depth)
+    finally:
+        dec.scope = outer
 
 
-def _npy_bytes(arr):
-    buf = io.BytesIO()
-    np.lib.format.write_array(buf, arr, allow_pickle=False)
-    return buf.getvalue()
+def _decode_estimator_body(dec, v, where, depth):
+    body = expect_keys(v, ("__estimator__", "params"), ("state", "derived", "output_config"), where)
+    found = _resolve(body["__estimator__"], where, dec.context)
+    if found is None:
+        refuse("class", f"{where}: {body['__estimator__']!r} is not a class sknn.load may create.")
+    cls, decl = found
+    where = f"{where}({cls.__name__})"
+    raw_params = expect(body["params"], dict, f"{where}.params")
+    if set(raw_params) != set(cls._get_param_names()):
+        refuse("parameter", f"{where}: the parameters {sorted(raw_params)} are not those of {cls.__name__} "
+               f"in this version ({sorted(cls._get_param_names())}).")
+    params = {}
+    for key, raw in raw_params.items():
+        dec.scope = {}
+        params[key] = dec.value(raw, f"{where}.{key}", depth)
+        if key in decl.params:
+            decl.params[key](params[key], f"{where}.{key}", dec.context)
+    try:
+        est = cls(**params)
+    except (TypeError, ValueError) as exc:
+        refuse("parameter", f"{where}: the saved parameters are refused ({exc}).")
+    if "output_config" in body:
+        config = dec.value(body["output_config"], f"{where}.output_config", depth)
+        valid = ("transform", "fit_transform"), ("default", "pandas", "polars")
+        if not isinstance(config, dict) or not all(k in valid[0] and v in valid[1] for k, v in config.items()):
+            refuse("malformed", f"{where}: invalid set_output configuration {config!r}.")
+        est._sklearn_output_config = config
+    if "state" not in body:
+        if "derived" in body:
+            refuse("malformed", f"{where}: derived attributes without fitted state.")
+        return est
+    _decode_state(dec, est, decl, body, where, depth)
+    return est
 
 
-def _write_container(file, header_bytes, members):
-    """Write header + array members + digest (also used by the tests)."""
-    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as zf:
-        zf.writestr(HEADER_NAME, header_bytes)
-        for i, data in enumerate(members):
-            zf.writestr(f"arrays/{i}.npy", data)
-        zf.writestr(DIGEST_NAME, _digest(header_bytes, members).encode())
+def _decode_state(dec, est, decl, body, where, depth):
+    state = expect(body["state"], dict, f"{where}.state")
+    derived = expect(body.get("derived"), list, f"{where}.derived")
+    for name in state:
+        if name not in decl.stored and name not in decl.optional:
+            refuse("attribute", f"{where}: {type(est).__name__} declares no fitted attribute {name!r}.")
+    for name in decl.stored:
+        if name not in state:
+            refuse("attribute", f"{where}: the fitted attribute {name!r} is missing.")
+    for name in derived:
+        if name not in decl.derived or name in state:
+            refuse("attribute", f"{where}: {name!r} is not an attribute {type(est).__name__} derives.")
+    try:
+        if type(est) in _persistence_sknn.DECLARATIONS or hasattr(est, "_parameter_constraints"):
+            est._validate_params()
+    except (TypeError, ValueError) as exc:
+        refuse("parameter", f"{where}: {type(est).__name__} refuses its saved parameters ({exc}).")
+    dims = {}
+    for name, spec in list(decl.stored.items()) + list(decl.optional.items()):
+        if name in state:
+            dec.scope = {}
+            value = dec.value(state[name], f"{where}.{name}", depth)
+            spec.check(value, f"{where}.{name}", dims)
+            vars(est)[name] = value
+    if decl.validate is not None:
+        decl.validate(est, dec.context)
+    if decl.derive is not None:
+        decl.derive(est, derived)
+    params = set(type(est)._get_param_names()) | {_OUTPUT_CONFIG}
+    have = {k for k in vars(est) if k not in params}
+    if have != set(state) | set(derived):
+        diff = sorted(have ^ (set(state) | set(derived)))
+        refuse("inconsistent", f"{where}: after loading, the attributes {diff} differ from the saved estimator's.")
 
 
-def save(estimator, path):
-    """Save a (fitted or unfitted) sknn estimator to one file, without pickle.
+def _tags():
+    tags = {"__estimator__": _decode_estimator,
+            "__remainder_cols__": lambda *args: _sklearn_module().decode_remainder_cols(*args)}
+    tags.update(_persistence_layers.TAGS)
+    tags.update(_persistence_sknn.TAGS)
+    return tags
+
+
+def _check_header(header):
+    expect_keys(header, ("format", "format_version", "versions", "estimator"), where="header")
+    if header["format"] != FORMAT_NAME:
+        refuse("format", "Not an sknn model file (bad format name).")
+    version = header["format_version"]
+    if type(version) is not int:
+        refuse("format", f"Invalid format version {version!r}.")
+    if version != FORMAT_VERSION:
+        hint = ("; re-save it from the sknn that wrote it" if version < FORMAT_VERSION
+                else "; it was probably written by a newer sknn")
+        refuse("format", f"Unknown model file format version {version} (this sknn reads {FORMAT_VERSION}){hint}.")
+    versions = expect_keys(header["versions"], ("sknn", "numpy", "scipy", "sklearn", "python"), where="versions")
+    if not all(isinstance(x, str) and len(x) < 64 for x in versions.values()):
+        refuse("malformed", "Invalid version strings.")
+    major = versions["sknn"].split(".")[0]
+    if not major.isdigit() or int(major) > int(__version__.split(".")[0]):
+        refuse("version", f"The model was saved by sknn {versions['sknn']!r}, newer than this sknn {__version__}; "
+               "upgrade sknn to load it.")
+    return versions
+
+
+def _decode(header_bytes, members, signed, trusted_patterns):
+    header = parse_header(header_bytes, MAX_HEADER_BYTES)
+    context = _Context(signed, trusted_patterns, _check_header(header))
+    dec = Decoder(members, _tags(), context)
+    if not isinstance(header["estimator"], dict) or "__estimator__" not in header["estimator"]:
+        refuse("malformed", "The header holds no estimator.")
+    est = dec.value(header["estimator"], "estimator")
+    dec.check_all_used()
+    return est
+
+
+# -- public API ------------------------------------------------------------------------------------
+def save(estimator, path, key=None):
+    """Save an estimator or pipeline to one file that :func:`load` reads without pickle.
 
     Parameters
     ----------
-    estimator : sknn estimator
-        Any estimator of the sknn package.
+    estimator : sknn estimator, or an allowed scikit-learn estimator
+        Any sknn estimator, fitted or not, or a :class:`~sklearn.pipeline.Pipeline`,
+        :class:`~sklearn.compose.ColumnTransformer`, :class:`~sklearn.pipeline.FeatureUnion`
+        or preprocessing step of the allow-list, with sknn estimators as steps.
     path : str, os.PathLike or binary file object
-        Destination; overwritten if it exists.
+        Destination; a path is replaced atomically.
+    key : bytes or str, optional
+        A secret: the file then carries an HMAC-SHA256 instead of a plain
+        SHA-256, and :func:`load` refuses it unless given the same key. Use
+        at least 32 random bytes (``secrets.token_bytes(32)``).
 
     Raises
     ------
     PersistenceError
-        If the estimator holds a value that cannot be saved safely (an arbitrary
-        object or an object array of non-strings).
+        If the estimator holds something that cannot be saved safely (an
+        arbitrary object, a class outside the allow-list, NaN weights...), or a
+        state that would not load back identically.
 
     Notes
     -----
-    Callables in the parameters (``callbacks``) are saved as None with a
-    :class:`PersistenceWarning`. Optimizer state is not saved.
+    Before writing, ``save`` loads the file back in memory and checks that it
+    encodes to the very same bytes: a file it writes always loads. Callables in
+    sknn's ``callbacks`` are saved as None with a :class:`PersistenceWarning`.
+    Optimizer state is not saved.
 
     Examples
     --------
@@ -157,152 +330,85 @@ def save(estimator, path):
     >>> X = np.random.default_rng(0).normal(size=(40, 3)); y = (X[:, 0] > 0).astype(int)
     >>> clf = sknn.MLPClassifier((4,), max_iter=20, random_state=0).fit(X, y)
     >>> path = os.path.join(tempfile.mkdtemp(), "model.sknn")
-    >>> sknn.save(clf, path)
-    >>> bool((sknn.load(path).predict_proba(X) == clf.predict_proba(X)).all())
+    >>> sknn.save(clf, path, key=b"a secret of at least 32 bytes....")
+    >>> loaded = sknn.load(path, key=b"a secret of at least 32 bytes....")
+    >>> bool((loaded.predict_proba(X) == clf.predict_proba(X)).all())
     True
     """
-    header, arrays = _encode_estimator(estimator)
-    header_bytes = json.dumps(header, allow_nan=False, separators=(",", ":")).encode()
-    members = [_npy_bytes(a) for a in arrays]
-    if isinstance(path, (str, os.PathLike)):
-        tmp = os.fspath(path) + ".tmp"
-        try:
-            _write_container(tmp, header_bytes, members)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-    else:
-        _write_container(path, header_bytes, members)
+    key = as_key(key)
+    header_bytes, members = _encode(estimator)
+    _verify(estimator, header_bytes, members, signed=key is not None)
+    write_container(path, header_bytes, members, key)
 
 
-def _check_versions(header):
-    if header.get("format") != FORMAT_NAME:
-        raise PersistenceError("Not an sknn model file (bad format name).")
-    version = header.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise PersistenceError(f"Invalid format version {version!r}.")
-    if version != FORMAT_VERSION:
-        raise PersistenceError(
-            f"Unknown model file format version {version} (this sknn reads version "
-            f"{FORMAT_VERSION}); it was probably written by a newer sknn."
-        )
-    import sknn
-
-    saved = header.get("sknn_version")
-    match = re.match(r"(\d{1,6})\.", saved) if isinstance(saved, str) else None
-    if match is None:
-        raise PersistenceError(f"Invalid sknn version {saved!r} in the file.")
-    current = int(sknn.__version__.split(".")[0])
-    if int(match.group(1)) > current:
-        raise PersistenceError(
-            f"The model was saved by sknn {saved}, newer than this sknn {sknn.__version__}; upgrade sknn to load it."
-        )
-
-
-def _read_container(file):
-    """Open the zip, bound every size, verify the digest; returns (header, arrays)."""
-    if isinstance(file, (str, os.PathLike)):
-        size = os.path.getsize(file)
-    else:
-        file.seek(0, os.SEEK_END)
-        size = file.tell()
-        file.seek(0)
+def _verify(estimator, header_bytes, members, signed):
+    """Load the encoded estimator back and re-encode it: the same bytes, or no file."""
     try:
-        zf = zipfile.ZipFile(file, "r")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
-        raise PersistenceError(f"Not an sknn model file (not a valid zip archive: {exc}).") from None
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise PersistenceError("Too many members in the archive.")
-        by_name = {}
-        for info in infos:
-            if info.compress_type != zipfile.ZIP_STORED:
-                raise PersistenceError(f"Member {info.filename!r} is compressed; sknn files are not.")
-            if max(info.file_size, info.compress_size) > size:
-                raise PersistenceError(f"Member {info.filename!r} declares more bytes than the file holds.")
-            if info.filename in by_name:
-                raise PersistenceError(f"Duplicate member {info.filename!r}.")
-            by_name[info.filename] = info
-        for name in (HEADER_NAME, DIGEST_NAME):
-            if name not in by_name:
-                raise PersistenceError(f"Not an sknn model file (no {name} member).")
-        if by_name[HEADER_NAME].file_size > MAX_HEADER_BYTES:
-            raise PersistenceError("The header is larger than %d bytes." % MAX_HEADER_BYTES)
-        if by_name[DIGEST_NAME].file_size != 64:
-            raise PersistenceError("Malformed checksum member.")
-        header_bytes = zf.read(HEADER_NAME)
-        digest = zf.read(DIGEST_NAME)
-        try:
-            header = json.loads(header_bytes.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            raise PersistenceError("Corrupted header (not valid JSON).") from None
-        if not isinstance(header, dict):
-            raise PersistenceError("Corrupted header.")
-        _check_versions(header)
-        names = _expect(header.get("arrays"), list)
-        if names != [f"arrays/{i}.npy" for i in range(len(names))]:
-            raise PersistenceError("Malformed array list.")
-        if set(by_name) != {HEADER_NAME, DIGEST_NAME, *names}:
-            raise PersistenceError("The archive members do not match the header (tampered file?).")
-        members = [zf.read(name) for name in names]
-    if not hmac.compare_digest(digest, _digest(header_bytes, members).encode()):
-        raise PersistenceError("Checksum mismatch: the file is corrupted or was tampered with.")
-    return header, [_read_npy(data, name) for data, name in zip(members, names)]
+        loaded = _decode(header_bytes, members, signed, ())
+    except PersistenceError as exc:
+        if exc.reason != "regex":
+            raise PersistenceError(f"{type(estimator).__name__} cannot be saved: its state would be refused on "
+                                   f"load: {exc.message}", exc.reason) from None
+        patterns = _collect_patterns(header_bytes)
+        warnings.warn(f"This model uses the token pattern(s) {patterns}; sknn.load refuses regular expressions "
+                      "from unsigned files unless they are one of its known patterns: load it with "
+                      "trusted_patterns=[...] (or save it with key=).", PersistenceWarning, stacklevel=3)
+        loaded = _decode(header_bytes, members, signed, patterns)
+    again, members_again = _encode(loaded)
+    if again != header_bytes or members_again != members:
+        raise PersistenceError(f"{type(estimator).__name__} does not survive a save / load round trip "
+                               "unchanged; please report this as a bug of sknn.", "unsupported")
 
 
-def _decode_estimator(header, arrays):
-    cls = _resolve_class(header.get("estimator"), "estimator")
-    dec = _Decoder(arrays)
-    params = {
-        _expect(name, str): dec.value(value)
-        for name, value in _expect(header.get("params"), dict).items()
-    }
-    try:
-        estimator = cls(**params)
-    except TypeError as exc:
-        raise PersistenceError(f"Cannot construct {cls.__name__} from the saved parameters: {exc}") from None
-    for entry in _expect(header.get("state"), list):
-        if not isinstance(entry, list) or len(entry) != 2 or not _is_attr_name(entry[0]):
-            raise PersistenceError("Malformed fitted-state entry.")
-        name = entry[0]
-        attr = inspect.getattr_static(cls, name, None)
-        if name in params or callable(attr) or hasattr(type(attr), "__get__"):
-            raise PersistenceError(f"Refusing attribute {name!r}: it would shadow the class.")
-        vars(estimator)[name] = dec.value(entry[1])
-    return estimator
+def _collect_patterns(header_bytes):
+    found = []
+
+    def walk(v):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if k == "token_pattern" and isinstance(x, str):
+                    found.append(x)
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(json.loads(header_bytes))
+    return sorted(set(found))
 
 
-def load(path):
+def load(path, key=None, *, trusted_patterns=()):
     """Load an estimator saved by :func:`save`; no pickle, no code from the file.
 
     Parameters
     ----------
     path : str, os.PathLike or binary file object
+    key : bytes or str, optional
+        The key the file was signed with. A signed file is refused without it,
+        and a key is refused for an unsigned file (it could not be
+        authenticated).
+    trusted_patterns : iterable of str, default=()
+        Regular expressions (``token_pattern``) you accept from this file
+        besides sknn's known ones. A signed file may use any.
 
     Returns
     -------
-    estimator : sknn estimator
+    estimator
         Predicts exactly (bit for bit) what the saved estimator did. Optimizer
         state is not restored: ``warm_start`` and ``partial_fit`` restart it.
 
     Raises
     ------
     PersistenceError
-        If the file is not a valid sknn model file: truncated or corrupted,
-        tampered with (checksum mismatch), of an unknown format version, saved by
-        a newer major version of sknn, naming a class outside sknn, holding
-        object arrays, or whose arrays do not match the architecture.
+        If the file is not a valid model file; its ``reason`` attribute says
+        why (a key of :data:`REASONS`: ``"checksum"``, ``"signature"``,
+        ``"range"``, ``"regex"``...).
+    FileNotFoundError, OSError
+        If the file cannot be read at all.
     """
-    try:
-        header, arrays = _read_container(path)
-        return _decode_estimator(header, arrays)
-    except PersistenceError:
-        raise
-    except (OSError, FileNotFoundError) as exc:
-        if isinstance(path, (str, os.PathLike)) and not os.path.exists(path):
-            raise
-        raise PersistenceError(f"Cannot read the model file: {exc}") from exc
-    except Exception as exc:  # a malformed file must never escape as another error
-        raise PersistenceError(f"Invalid sknn model file: {type(exc).__name__}: {exc}") from exc
+    key = as_key(key)
+    patterns = list(trusted_patterns)
+    if not all(isinstance(p, str) for p in patterns):
+        raise TypeError("trusted_patterns must be strings.")
+    header_bytes, members, signed = read_container(path, key)
+    return _decode(header_bytes, members, signed, patterns)

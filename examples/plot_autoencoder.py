@@ -38,7 +38,7 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_
 # Classification on 16 learned features
 # --------------------------------------
 autoencoder = AutoencoderTransformer(
-    hidden_layer_sizes=(64, N_COMPONENTS),
+    n_components=N_COMPONENTS,  # the code size, as in PCA (encoder 64 -> 16)
     activation=["relu", "identity"],  # a linear code, as PCA's
     out_activation="logistic",  # pixels scaled to [0, 1]: binary cross-entropy
     noise="masking",

@@ -32,6 +32,7 @@ __all__ = ["AutoencoderTransformer"]
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu")
 OUT_ACTIVATIONS = ("identity", "logistic")
 NOISES = (None, "gaussian", "masking")
+_DEFAULT_SIZES = (64, 16)  # hidden_layer_sizes' default, which n_components may resize
 
 
 def _view(layers, input_shape, output_shape, dtype):
@@ -76,9 +77,19 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     Parameters
     ----------
     hidden_layer_sizes : array-like of int, default=(64, 16)
-        Sizes of the encoder's Dense layers; the last is the code size. The
+        Sizes of the encoder's Dense layers; the last is the code size (which
+        ``n_components`` can set). The
         decoder mirrors them (``(64, 16)`` gives ``n_features -> 64 -> 16 ->
         64 -> n_features``). Ignored when ``layers`` is given.
+
+    n_components : int or None, default=None
+        Size of the code (the number of features ``transform`` returns), as in
+        :class:`~sklearn.decomposition.PCA`. It is the last entry of
+        ``hidden_layer_sizes`` under another name, so the two never disagree:
+        None keeps ``hidden_layer_sizes`` as it is; an int replaces the last
+        entry of the default ``(64, 16)`` (``n_components=8`` gives 64 -> 8),
+        and must equal the last entry of any other ``hidden_layer_sizes``.
+        With ``layers=`` the code is the custom encoder's output: leave it None.
 
     activation : str or list of str, default='relu'
         Activation of the encoder layers ('identity', 'logistic', 'tanh',
@@ -212,6 +223,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         hidden_layer_sizes=(64, 16),
         activation="relu",
         *,
+        n_components=None,
         out_activation="identity",
         tied_weights=False,
         noise=None,
@@ -257,7 +269,17 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             raise ValueError(
                 f"hidden_layer_sizes must be a non-empty list of ints > 0, got {self.hidden_layer_sizes!r}."
             )
-        return [int(s) for s in sizes]
+        sizes = [int(s) for s in sizes]
+        k = self.n_components
+        if k is None or k == sizes[-1]:
+            return sizes
+        if tuple(sizes) != _DEFAULT_SIZES:
+            raise ValueError(
+                f"n_components={k} and hidden_layer_sizes={self.hidden_layer_sizes!r} disagree: the last "
+                f"entry of hidden_layer_sizes is the code size. Give hidden_layer_sizes={tuple(sizes[:-1]) + (k,)}, "
+                "or only one of the two."
+            )
+        return sizes[:-1] + [int(k)]
 
     def _validate_params(self):
         super()._validate_params()
@@ -276,8 +298,16 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         sp = self.sparsity
         if isinstance(sp, bool) or not isinstance(sp, numbers.Real) or sp < 0:
             raise ValueError(f"sparsity must be a number >= 0, got {sp!r}.")
+        k = self.n_components
+        if k is not None and (isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1):
+            raise ValueError(f"n_components must be None or a positive int, got {k!r}.")
         self._encoder_layers = _layer_list("layers", self.layers)
         self._decoder_layers = _layer_list("decoder_layers", self.decoder_layers)
+        if self._encoder_layers is not None and k is not None:
+            raise ValueError(
+                "n_components sets the code size of the hidden_layer_sizes form; with layers= the code "
+                "is the output of your encoder: leave n_components=None."
+            )
         if self._encoder_layers is not None:
             if self.tied_weights:
                 raise ValueError("tied_weights=True needs the hidden_layer_sizes form, not layers=.")

@@ -32,7 +32,6 @@ __all__ = ["AutoencoderTransformer"]
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu")
 OUT_ACTIVATIONS = ("identity", "logistic")
 NOISES = (None, "gaussian", "masking")
-_DEFAULT_SIZES = (64, 16)  # hidden_layer_sizes' default, which n_components may resize
 
 
 def _view(layers, input_shape, output_shape, dtype):
@@ -84,12 +83,12 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     n_components : int or None, default=None
         Size of the code (the number of features ``transform`` returns), as in
-        :class:`~sklearn.decomposition.PCA`. It is the last entry of
-        ``hidden_layer_sizes`` under another name, so the two never disagree:
-        None keeps ``hidden_layer_sizes`` as it is; an int replaces the last
-        entry of the default ``(64, 16)`` (``n_components=8`` gives 64 -> 8),
-        and must equal the last entry of any other ``hidden_layer_sizes``.
-        With ``layers=`` the code is the custom encoder's output: leave it None.
+        :class:`~sklearn.decomposition.PCA`. None: the last entry of
+        ``hidden_layer_sizes``. An int is the code size, whatever
+        ``hidden_layer_sizes`` ends with: it replaces that last entry
+        (``n_components=8`` with the default ``(64, 16)`` encodes 64 -> 8), so
+        one value decides the code and the two cannot disagree. Not with
+        ``layers=``, whose output is the code.
 
     activation : str or list of str, default='relu'
         Activation of the encoder layers ('identity', 'logistic', 'tanh',
@@ -271,14 +270,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             )
         sizes = [int(s) for s in sizes]
         k = self.n_components
-        if k is None or k == sizes[-1]:
+        if k is None:
             return sizes
-        if tuple(sizes) != _DEFAULT_SIZES:
-            raise ValueError(
-                f"n_components={k} and hidden_layer_sizes={self.hidden_layer_sizes!r} disagree: the last "
-                f"entry of hidden_layer_sizes is the code size. Give hidden_layer_sizes={tuple(sizes[:-1]) + (k,)}, "
-                "or only one of the two."
-            )
         return sizes[:-1] + [int(k)]
 
     def _validate_params(self):

@@ -28,14 +28,16 @@ def test_default_code_size_is_unchanged():
     assert AutoencoderTransformer(**TINY).fit(X).n_components_ == 16
 
 
-def test_agreeing_sizes_are_accepted():
-    assert AutoencoderTransformer((32, 4), n_components=4, **TINY).fit(X).n_components_ == 4
+def test_n_components_decides_the_code_whatever_hidden_layer_sizes_ends_with():
+    # scikit-learn's own checks set n_components alone and expect it to hold
+    ae = AutoencoderTransformer((32, 4), n_components=3, **TINY).fit(X)
+    assert ae.n_components_ == 3 and ae.transform(X).shape == (60, 3)
+    assert [layer.units for layer in ae.encoder_.layers if isinstance(layer, Dense)] == [32, 3]
 
 
 @pytest.mark.parametrize(
     "kw, message",
     [
-        (dict(hidden_layer_sizes=(32, 4), n_components=3), r"disagree.*hidden_layer_sizes=\(32, 3\)"),
         (dict(n_components=0), "positive int"),
         (dict(n_components=2.5), "positive int"),
         (dict(n_components=True), "positive int"),

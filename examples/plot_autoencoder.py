@@ -94,7 +94,7 @@ except ImportError:
     print("matplotlib is not installed: figures skipped.")
 
 if plt is not None:
-    fig, axes = plt.subplots(3, 10, figsize=(10, 3.4))
+    fig, axes = plt.subplots(3, 10, figsize=(10, 3.4), layout="constrained")
     for j in range(10):
         for row, (images, label) in enumerate([(X_test01, "original"), (rec_ae, "autoencoder"), (rec_pca, "PCA")]):
             ax = axes[row, j]

@@ -62,6 +62,17 @@ def test_examples_never_exit(path):
     assert not calls, f"{path.name} calls sys.exit (lines {calls}): that ends a Sphinx build"
 
 
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.name)
+def test_figures_have_a_layout_engine(path):
+    # the gallery saves figures itself (bbox_inches in the example's savefig does not apply):
+    # without a layout engine, tick labels and axis labels are cut off
+    tree = ast.parse(path.read_text())
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+    bare = [n.lineno for n in calls if n.func.attr == "subplots" and "layout" not in {k.arg for k in n.keywords}]
+    tight = sum(n.func.attr == "tight_layout" for n in calls)
+    assert len(bare) <= tight, f"{path.name}: figures at lines {bare} need layout='constrained' or tight_layout()"
+
+
 def _load(name):
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)

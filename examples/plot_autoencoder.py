@@ -38,7 +38,7 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_
 # Classification on 16 learned features
 # --------------------------------------
 autoencoder = AutoencoderTransformer(
-    hidden_layer_sizes=(64, N_COMPONENTS),
+    n_components=N_COMPONENTS,  # the code size, as in PCA (encoder 64 -> 16)
     activation=["relu", "identity"],  # a linear code, as PCA's
     out_activation="logistic",  # pixels scaled to [0, 1]: binary cross-entropy
     noise="masking",
@@ -94,7 +94,7 @@ except ImportError:
     print("matplotlib is not installed: figures skipped.")
 
 if plt is not None:
-    fig, axes = plt.subplots(3, 10, figsize=(10, 3.4))
+    fig, axes = plt.subplots(3, 10, figsize=(10, 3.4), layout="constrained")
     for j in range(10):
         for row, (images, label) in enumerate([(X_test01, "original"), (rec_ae, "autoencoder"), (rec_pca, "PCA")]):
             ax = axes[row, j]

@@ -6,8 +6,8 @@ Forecasting a noisy seasonal series with an RNN regressor
 A series with a daily-like season, a slower cycle and noise. The
 :class:`sknn.RNNRegressor` (a GRU) reads the last 48 values and predicts the
 next one (sequence to one). Each window is a 2-D row, which the estimator
-treats as a sequence of 48 steps with one feature. We train on the first 80 %
-of the series and forecast the rest one step ahead, against the seasonal
+treats as a sequence of 48 steps with one feature. We train on the first four
+fifths of the series and forecast the rest one step ahead, against the seasonal
 naive forecast (the value one season earlier).
 
 The same estimator also predicts one value per step (sequence to sequence):

@@ -20,17 +20,18 @@ from ._base import store_params  # noqa: F401  (re-exported for the presets)
 __all__ = ["ShapedInputMixin", "pad_sequences", "store_params", "TRAINING_PARAMS_DOC", "COMMON_ATTRS_DOC"]
 
 
-def _is_sequence_list(X):
-    """A list/tuple of 2-D arrays, or of 1-D arrays of unequal lengths."""
+def _list_kind(X):
+    """How a list/tuple X is made: ``"2d"`` (of 2-D arrays), ``"1d"`` (of 1-D arrays) or None.
+
+    A list of 2-D arrays is always a list of sequences ``(n_steps_i, n_features)``.
+    A list of 1-D arrays is read by one rule that never depends on the lengths:
+    as sequences of scalars by estimators with free steps (recurrent ones), and
+    as the rows of a 2-D X by the others.
+    """
     if not isinstance(X, (list, tuple)) or len(X) == 0:
-        return False
+        return None
     first = np.ndim(X[0])
-    if first == 2:
-        return True
-    if first == 1:
-        lengths = {len(x) for x in X}
-        return len(lengths) > 1
-    return False
+    return {1: "1d", 2: "2d"}.get(first)
 
 
 def pad_sequences(sequences, dtype=np.float64):
@@ -78,6 +79,18 @@ def pad_sequences(sequences, dtype=np.float64):
         X[i, : a.shape[0]] = a
     mask = np.arange(T) < lengths[:, None]
     return X, mask
+
+
+def _refuse_ragged_rows(X, name):
+    """A 2-D estimator reads a list of 1-D arrays as rows: they must have one length."""
+    lengths = [np.size(x) for x in X]
+    if len(set(lengths)) > 1:
+        shown = ", ".join(str(n) for n in lengths[:5]) + (", ..." if len(lengths) > 5 else "")
+        raise ValueError(
+            f"{name} reads a list of 1-D arrays as the rows of a 2-D X, but the rows have "
+            f"different lengths ({shown}); rows are never zero-padded. Give rows of one length, "
+            "or a list of 2-D arrays (n_steps_i, n_features) to give variable-length sequences."
+        )
 
 
 class _Shaped:
@@ -182,16 +195,29 @@ class ShapedInputMixin:
 
     def _validate_input(self, X, reset):
         dtype = (np.float64, np.float32)
-        if _is_sequence_list(X):
+        kind = _list_kind(X)
+        if kind == "2d" or (kind == "1d" and self._free_steps):
             Xp, mask = pad_sequences(X)
             Xp = check_array(Xp, allow_nd=True, dtype=dtype, input_name="X")
             if mask.all():
                 mask = None
             return _Shaped(self._check_nd(Xp, reset, sequences=True), mask)
+        if kind == "1d":
+            _refuse_ragged_rows(X, type(self).__name__)
         if hasattr(X, "ndim") and getattr(X, "ndim", 2) > 2 and not hasattr(X, "iloc"):
             X = check_array(X, allow_nd=True, dtype=dtype, input_name="X")
             return _Shaped(self._check_nd(X, reset))
-        X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"], dtype=dtype, reset=reset)
+        try:
+            X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"], dtype=dtype, reset=reset)
+        except ValueError as exc:
+            if self._free_steps and not reset and "features, but" in str(exc):
+                # scikit-learn's message first (its checks match it), then the way out
+                raise ValueError(
+                    f"{exc} The columns of a 2-D X are the steps of one sequence and must match the "
+                    "fit; pass a list of 1-D arrays (one sequence each) to predict sequences of "
+                    "any length."
+                ) from None
+            raise
         if sp.issparse(X):  # convolutions and recurrences need dense samples
             X = X.toarray()
         return _Shaped(self._shape_2d(X, reset))
@@ -355,8 +381,13 @@ INPUT_DOC = """
     ``(n_samples, height, width, channels)``), or a list of 2-D arrays
     ``(n_steps_i, n_features)`` of varying lengths, which is right-padded with
     zeros and masked (recurrent layers carry their state over padded steps and
-    global pooling ignores them). A sparse 2-D X is densified. A sample shape that does not match
-    ``input_shape`` raises a ValueError naming both shapes.
+    global pooling ignores them). A list of 1-D arrays is read by one rule,
+    whatever their lengths: recurrent estimators (RNNClassifier, RNNRegressor)
+    read it as sequences of scalars, at fit and predict alike (so they predict
+    sequences of any length); the others read it as the rows of a 2-D X and
+    refuse rows of different lengths rather than zero-pad them. A sparse 2-D X
+    is densified. A sample shape that does not match ``input_shape`` raises a
+    ValueError naming both shapes.
 """
 
 COMMON_ATTRS_DOC = """

@@ -101,6 +101,28 @@ def _grams(tokens, ngram_range):
     return out
 
 
+def check_token_pattern(pattern):
+    """Refuse a ``token_pattern`` that cannot tokenise: not a regular expression,
+    one that matches the empty string (empty tokens), or one with several groups."""
+    if not isinstance(pattern, str):
+        raise ValueError(f"token_pattern must be a str, got {pattern!r}.")
+    try:
+        regex = re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"token_pattern {pattern!r} is not a valid regular expression: {exc}.") from None
+    if regex.groups > 1:
+        raise ValueError(
+            f"token_pattern {pattern!r} has {regex.groups} capturing groups; give at most one "
+            "(the token), and use (?:...) for the others."
+        )
+    probes = ("", "a", "ab cd, e-f 12")
+    if any(m.group(regex.groups) == "" for probe in probes for m in regex.finditer(probe)):
+        raise ValueError(
+            f"token_pattern {pattern!r} matches the empty string, so it would make empty tokens; "
+            r"use a pattern that matches at least one character, e.g. the default r'(?u)\b\w\w+\b'."
+        )
+
+
 class Vocabulary:
     """Tokenise documents and map tokens (and n-grams) to integer indices.
 
@@ -139,6 +161,16 @@ class Vocabulary:
         else:
             threshold = min_df * len(docs)
         kept = [t for t in tf if df[t] >= threshold]
+        if not kept:
+            if not tf:
+                raise ValueError(
+                    "The training documents contain no token (empty vocabulary): check the documents "
+                    "and token_pattern."
+                )
+            raise ValueError(
+                f"min_df={min_df!r} removes every token (empty vocabulary): the most widespread token "
+                f"is in {max(df.values())} of {len(docs)} training documents. Lower min_df."
+            )
         kept.sort(key=lambda t: -tf[t])  # stable: ties keep first-appearance order
         if self.max_features is not None:
             kept = kept[: self.max_features]

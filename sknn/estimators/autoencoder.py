@@ -76,9 +76,19 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     Parameters
     ----------
     hidden_layer_sizes : array-like of int, default=(64, 16)
-        Sizes of the encoder's Dense layers; the last is the code size. The
+        Sizes of the encoder's Dense layers; the last is the code size (which
+        ``n_components`` can set). The
         decoder mirrors them (``(64, 16)`` gives ``n_features -> 64 -> 16 ->
         64 -> n_features``). Ignored when ``layers`` is given.
+
+    n_components : int or None, default=None
+        Size of the code (the number of features ``transform`` returns), as in
+        :class:`~sklearn.decomposition.PCA`. None: the last entry of
+        ``hidden_layer_sizes``. An int is the code size, whatever
+        ``hidden_layer_sizes`` ends with: it replaces that last entry
+        (``n_components=8`` with the default ``(64, 16)`` encodes 64 -> 8), so
+        one value decides the code and the two cannot disagree. Not with
+        ``layers=``, whose output is the code.
 
     activation : str or list of str, default='relu'
         Activation of the encoder layers ('identity', 'logistic', 'tanh',
@@ -212,6 +222,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         hidden_layer_sizes=(64, 16),
         activation="relu",
         *,
+        n_components=None,
         out_activation="identity",
         tied_weights=False,
         noise=None,
@@ -257,7 +268,11 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             raise ValueError(
                 f"hidden_layer_sizes must be a non-empty list of ints > 0, got {self.hidden_layer_sizes!r}."
             )
-        return [int(s) for s in sizes]
+        sizes = [int(s) for s in sizes]
+        k = self.n_components
+        if k is None:
+            return sizes
+        return sizes[:-1] + [int(k)]
 
     def _validate_params(self):
         super()._validate_params()
@@ -276,8 +291,16 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         sp = self.sparsity
         if isinstance(sp, bool) or not isinstance(sp, numbers.Real) or sp < 0:
             raise ValueError(f"sparsity must be a number >= 0, got {sp!r}.")
+        k = self.n_components
+        if k is not None and (isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1):
+            raise ValueError(f"n_components must be None or a positive int, got {k!r}.")
         self._encoder_layers = _layer_list("layers", self.layers)
         self._decoder_layers = _layer_list("decoder_layers", self.decoder_layers)
+        if self._encoder_layers is not None and k is not None:
+            raise ValueError(
+                "n_components sets the code size of the hidden_layer_sizes form; with layers= the code "
+                "is the output of your encoder: leave n_components=None."
+            )
         if self._encoder_layers is not None:
             if self.tied_weights:
                 raise ValueError("tied_weights=True needs the hidden_layer_sizes form, not layers=.")

@@ -7,6 +7,7 @@ entry of ``filters``, then a flattened dense head. 2-D samples
 """
 
 import numbers
+import warnings
 
 from ..nn import Activation, BatchNorm, Conv1D, Conv2D, Dense, Dropout, Flatten, MaxPool1D, MaxPool2D
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense
@@ -19,7 +20,7 @@ from ._shaped import (
     store_params,
 )
 
-__all__ = ["ConvNetClassifier", "ConvNetRegressor"]
+__all__ = ["ConvNetClassifier", "ConvNetRegressor", "ImageShapeWarning"]
 
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu")
 
@@ -35,6 +36,39 @@ def _int_tuple(name, value, allow_empty=True):
     ):
         raise ValueError(f"{name} must be positive ints, got {value!r}.")
     return tuple(int(v) for v in values)
+
+
+class ImageShapeWarning(UserWarning):
+    """A ConvNet is about to read what may be single-channel images as 1-D signals.
+
+    Silence it with ``warnings.filterwarnings("ignore", category=ImageShapeWarning)``
+    when 1-D convolutions over ``(steps, channels)`` are what you want.
+    """
+
+
+def _may_be_images(sample_shape):
+    """Whether a ``(steps, channels)`` sample looks like a single-channel image.
+
+    Images have two comparable axes; 1-D signals have many more steps than
+    channels. Two axes of at least 4 values within a factor 2 of each other
+    (8x8 digits, 28x28 MNIST, 32x64) are taken for an image.
+    """
+    a, b = sample_shape
+    return min(a, b) >= 4 and max(a, b) <= 2 * min(a, b)
+
+
+def _warn_if_images(sample_shape, declared):
+    if len(sample_shape) != 2 or not _may_be_images(sample_shape):
+        return
+    h, w = sample_shape
+    source = f"input_shape={declared}" if declared is not None else f"3-D X with samples of shape {sample_shape}"
+    warnings.warn(
+        f"ConvNet: {source} is read as 1-D signals of {h} steps with {w} channels (Conv1D). "
+        f"If these are {h}x{w} single-channel images, give the channel axis for 2-D convolutions: "
+        f"input_shape=({h}, {w}, 1), or X[..., None].",
+        ImageShapeWarning,
+        stacklevel=5,  # the caller of fit
+    )
 
 
 class _BaseConvNet(ShapedInputMixin, BaseNetwork):
@@ -66,6 +100,8 @@ class _BaseConvNet(ShapedInputMixin, BaseNetwork):
                 "ConvNet samples must have shape (steps, channels) or (height, width, channels), "
                 f"got {tuple(input_shape)}."
             )
+        if rank == 1:
+            _warn_if_images(tuple(input_shape), self._declared_shape())
         conv, pool = (Conv1D, MaxPool1D) if rank == 1 else (Conv2D, MaxPool2D)
         init = "he_uniform" if self.activation in ("relu", "leaky_relu", "elu", "gelu") else "glorot_uniform"
         layers = []
@@ -96,6 +132,10 @@ _CONV_PARAMS_DOC = """
         ``(height, width, channels)`` for 2-D ones (e.g. ``(8, 8, 1)`` for the
         digits). None takes the sample shape of a 3-D / 4-D X, and makes each
         row of a 2-D X a 1-D signal of ``n_features`` steps with one channel.
+        Samples of two comparable axes, e.g. digit images of shape (8, 8),
+        would get 1-D convolutions over 8 steps of 8 channels: fit warns
+        (:class:`~sknn.estimators.conv.ImageShapeWarning`) and names the fix,
+        ``input_shape=(8, 8, 1)`` or ``X[..., None]``.
 
     filters : tuple of int, default=(32, 64)
         Number of filters of each convolution block (one block per entry).

@@ -19,7 +19,7 @@ from ..nn import (
 )
 from ..training import predict_raw
 from ._base import BaseNetwork, NetworkClassifierMixin, output_dense, store_params
-from ._vocab import Vocabulary, as_documents, bag_matrix, pad_sequences
+from ._vocab import Vocabulary, as_documents, bag_matrix, check_token_pattern, pad_sequences
 from .mlp import _ATTRS_DOC
 
 __all__ = ["TextClassifier"]
@@ -205,18 +205,18 @@ max_fun, class_weight, clip_norm, callbacks
             or not 1 <= nr[0] <= nr[1]
         ):
             raise ValueError(f"ngram_range must be a pair (min_n, max_n) with 1 <= min_n <= max_n, got {nr!r}.")
-        if not isinstance(self.token_pattern, str):
-            raise ValueError(f"token_pattern must be a str, got {self.token_pattern!r}.")
+        check_token_pattern(self.token_pattern)
 
     # -- data -------------------------------------------------------------------------
     def _sequences(self, X, reset):
         kind, docs = as_documents(X)
         if reset:
-            self._vocab = Vocabulary(
+            vocab = Vocabulary(
                 kind, self.max_features, self.min_df, self.lowercase, self.token_pattern, self.ngram_range
             )
-            grams = self._vocab.fit(docs)
-            seqs = self._vocab.sequences(docs, grams)
+            grams = vocab.fit(docs)  # may refuse: a fitted model keeps its vocabulary
+            self._vocab = vocab
+            seqs = vocab.sequences(docs, grams)
             self.vocabulary_ = self._vocab.vocabulary_
             self.input_kind_ = kind
             longest = max((len(s) for s in seqs), default=1)

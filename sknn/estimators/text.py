@@ -253,7 +253,7 @@ max_fun, class_weight, clip_norm, callbacks
         vocab, dim, units = self._vocab.size_, int(self.embedding_dim), int(self.units)
         if self.encoder == "mean":
             # sparse (n, vocab) mean-bag @ table: the masked mean of the token embeddings
-            encoder = [Dense(dim, use_bias=False, kernel_initializer="glorot_uniform")]
+            encoder = [Dense(dim, use_bias=False, kernel_initializer="glorot_uniform", sparse_grad=True)]
         else:
             encoder = [Embedding(vocab, dim, mask_zero=True)]
             if self.encoder == "conv":

@@ -66,6 +66,11 @@ class RowSparseGrad:
     def assign(self, idx, values):
         """Set the gradient to ``sum_j e_{idx[j]} values[j]`` (repeated rows summed).
 
+        Rows whose summed gradient is exactly zero are not stored: a row used
+        only by samples of weight 0 (or whose contributions cancel exactly) is
+        not updated, so a zero sample weight is the same as leaving the sample
+        out, as scikit-learn requires.
+
         Parameters
         ----------
         idx : ndarray of int, shape (n,)
@@ -83,8 +88,12 @@ class RowSparseGrad:
         order = np.argsort(idx, kind="stable")
         sorted_idx = idx[order]
         starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
-        self.rows = sorted_idx[starts].astype(np.intp, copy=False)
-        self.values = np.add.reduceat(values[order], starts, axis=0)
+        rows = sorted_idx[starts].astype(np.intp, copy=False)
+        summed = np.add.reduceat(values[order], starts, axis=0)
+        nonzero = summed.reshape(rows.size, -1).any(axis=1)
+        if not nonzero.all():
+            rows, summed = rows[nonzero], summed[nonzero]
+        self.rows, self.values = rows, summed
 
     def assign_rows(self, rows, values):
         """Set the gradient from unique sorted ``rows`` and their ``values`` (kept, not copied)."""

@@ -211,3 +211,22 @@ def test_training_step_cost_does_not_scale_with_the_vocabulary(kind, solver):
                 assert not state[200:].any()
     table_bytes = 200_000 * 16 * 8
     assert peaks[200_000] < peaks[2_000] + table_bytes / 20, peaks
+
+
+def test_lbfgs_gets_the_dense_gradient():
+    """L-BFGS runs on dense vectors: a row-sparse table trains exactly like a dense one (alpha=0)."""
+    rng = np.random.default_rng(6)
+    X, y = rng.integers(0, 40, (30, 5)), np.eye(3)[rng.integers(0, 3, 30)]
+    results = []
+    for sparse_grad in (True, False):
+        net = Sequential([Embedding(50, 3, sparse_grad=sparse_grad), GlobalAvgPool(), Dense(3)])
+        net.input_grad = False
+        net.build((5,), np.random.default_rng(0), np.float64)
+        config = TrainingConfig(solver="lbfgs", alpha=0.0, max_iter=15)
+        Trainer(net, _losses.LogLoss(), config, FitState(), np.random.default_rng(0)).fit(X, y)
+        results.append([p.copy() for p in net.params])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+    initial = Embedding(50, 3)
+    initial.build((5,), np.random.default_rng(0))
+    assert not np.array_equal(results[0][0], initial.params[0])  # it trained

@@ -230,3 +230,37 @@ def test_lbfgs_gets_the_dense_gradient():
     initial = Embedding(50, 3)
     initial.build((5,), np.random.default_rng(0))
     assert not np.array_equal(results[0][0], initial.params[0])  # it trained
+
+
+@pytest.mark.parametrize("early_stopping, budget", [(False, 4.75), (True, 5.75)])
+def test_text_training_memory_budget(monkeypatch, early_stopping, budget):
+    """The training loop holds, besides the table: Adam's two moments and the loop's weight snapshots
+    (start and last finite epoch, + best with early stopping): 4 (5) tables, and temporaries the
+    size of a batch's rows. Dense gradients and scratch buffers made it 6 (7)."""
+    from sknn import TextClassifier, training
+
+    rng = np.random.default_rng(0)
+    vocab = 20_000
+    ids = rng.permutation(np.concatenate([np.arange(vocab), rng.integers(0, vocab, 1000 * 24 - vocab)])) + 1
+    docs, y = [row.tolist() for row in ids.reshape(1000, 24)], rng.integers(0, 2, 1000)
+    peak = {}
+    fit = training.Trainer.fit
+
+    def measured(self, *args, **kwargs):
+        tracemalloc.start()
+        start = tracemalloc.get_traced_memory()[0]
+        try:
+            return fit(self, *args, **kwargs)
+        finally:
+            peak["loop"] = tracemalloc.get_traced_memory()[1] - start
+            tracemalloc.stop()
+
+    monkeypatch.setattr(training.Trainer, "fit", measured)
+    # a batch of 32 documents uses ~4% of the rows: per-step temporaries are that small
+    clf = TextClassifier(embedding_dim=64, max_features=None, max_iter=2, batch_size=32,
+                         early_stopping=early_stopping, random_state=0)
+    with pytest.warns(Warning):  # ConvergenceWarning: 2 epochs
+        clf.fit(docs, y)
+    table = clf.network_.layers[0].params[0]
+    assert table.shape[0] > vocab
+    assert peak["loop"] / table.nbytes < budget

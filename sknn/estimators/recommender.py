@@ -105,10 +105,8 @@ max_fun, clip_norm, callbacks
         MovieLens these defaults reach an RMSE of 0.881 against 0.886 for the
         global-mean + biases baseline, where the MLP defaults (adam, L2
         ``alpha=1e-4``, batch 256) gave 1.05. With ``solver="adam"`` ``alpha``
-        becomes an L2 term: use a much smaller value there. The user and item
-        tables are updated lazily, only on the rows of the batch's users and
-        items (see :mod:`sknn.nn.optimizers`), and the weight decay (or L2 term)
-        of those tables applies to those rows too. Implicit feedback needs a stochastic solver and no early
+        becomes an L2 term applied to every row at every step: use a much smaller
+        value there. Implicit feedback needs a stochastic solver and no early
         stopping.
 
     Attributes

@@ -56,12 +56,15 @@ class NeuMF(Layer):
         Dropout rate after each hidden layer of the tower.
     embeddings_scale : float, default=0.05
         Standard deviation of the normal initialisation of the embeddings.
-    sparse_grad : bool, default=True
+    sparse_grad : bool, default=False
         Keep the gradients of the user and item tables (embeddings and biases)
         as :class:`~sknn.nn.sparse_grad.RowSparseGrad` over the users and items
         of the batch, so that the optimizers update those rows only (lazily, see
-        :mod:`sknn.nn.optimizers`). False: dense gradients, every row updated
-        at every step.
+        :mod:`sknn.nn.optimizers`), for catalogues too large for dense updates.
+        False (default): dense gradients, every row updated (and weight-decayed)
+        at every step. The two regularise differently: with lazy updates a row
+        is decayed only when a batch uses it (on MovieLens, :class:`~sknn.NeuralRecommender`'s
+        defaults, tuned for dense updates, overfit with lazy ones).
 
     Shape
     -----
@@ -90,7 +93,7 @@ class NeuMF(Layer):
     input_grad = False  # indices carry no gradient
 
     def __init__(self, n_users, n_items, n_factors=32, hidden_layer_sizes=(64, 32),
-                 activation="relu", dropout=0.0, embeddings_scale=0.05, sparse_grad=True):
+                 activation="relu", dropout=0.0, embeddings_scale=0.05, sparse_grad=False):
         self.n_users = n_users
         self.n_items = n_items
         self.n_factors = n_factors

@@ -22,9 +22,9 @@ from sknn.utils.gradcheck import check_layer_gradients
         dict(hidden_layer_sizes=(5, 4)),
         dict(hidden_layer_sizes=()),
         dict(hidden_layer_sizes=(6,), activation="tanh", dropout=0.3),
-        dict(hidden_layer_sizes=(5, 4), sparse_grad=False),
+        dict(hidden_layer_sizes=(5, 4), sparse_grad=True),
     ],
-    ids=["neumf", "gmf-only", "dropout", "dense-grads"],
+    ids=["neumf", "gmf-only", "dropout", "row-sparse-grads"],
 )
 def test_neumf_gradients(kwargs):
     rng = np.random.default_rng(0)

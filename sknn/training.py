@@ -194,7 +194,6 @@ class Trainer:
         self.params = net.params
         self.grads = net.grads
         self.penalized = net.penalized
-        self._weights = [p for p, f in zip(self.params, self.penalized) if f]
         self._tracked = self.params + list(net.buffers().values())
         # layers adding their own term to the loss (activity penalties) report it via penalty()
         self._penalty_layers = [l for l in getattr(net, "layers", ()) if callable(getattr(l, "penalty", None))]
@@ -206,10 +205,8 @@ class Trainer:
         alpha = self.config.alpha
         if not alpha or self.config.solver == "adamw":
             return 0.0
-        total = 0.0
-        for w in self._weights:
-            flat = w.ravel()
-            total += float(np.dot(flat, flat))
+        # after backward: a row-sparse gradient restricts the term to the rows the batch used
+        total = _optimizers.l2_value(self.params, self.grads, self.penalized)
         return 0.5 * alpha * total / sw_sum
 
     def loss_and_grads(self, X, y, sample_weight=None, mask=None, training=True):
@@ -225,10 +222,7 @@ class Trainer:
         sw_sum = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
         alpha = self.config.alpha
         if alpha and self.config.solver != "adamw":
-            scale = alpha / sw_sum
-            for p, g, f in zip(self.params, self.grads, self.penalized):
-                if f:
-                    g += scale * p
+            _optimizers.add_l2_grad(self.params, self.grads, self.penalized, alpha / sw_sum)
         return value + self._penalty(sw_sum)
 
     def train_step(self, X, y, sample_weight=None, mask=None):

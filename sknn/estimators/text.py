@@ -44,6 +44,14 @@ class TextClassifier(NetworkClassifierMixin, BaseNetwork):
       ``(n_docs, vocabulary) @ (vocabulary, embedding_dim)`` product, which is
       exactly the masked mean of an ``Embedding`` layer's outputs without
       materialising the ``(n_docs, n_tokens, embedding_dim)`` tensor.
+
+    Every encoder keeps the embedding table's gradient by the rows (tokens) a
+    batch used and the optimizer updates only those rows (lazily, see
+    :mod:`sknn.nn.optimizers`): a training step costs in proportion to the
+    batch, not to the vocabulary, and training holds the table, the
+    optimizer's state (two tables for Adam) and the training loop's weight
+    snapshots, so ``max_features=None`` with n-grams stays practical.
+    ``alpha`` (and AdamW's decay) applies to the rows a batch used.
     - ``"conv"``: ``Embedding`` -> ``Conv1D(units, kernel_size, padding="same")``
       -> ReLU -> global max pooling over the real (unpadded) tokens.
     - ``"lstm"``, ``"gru"``: the last state of a recurrent layer that skips
@@ -253,7 +261,7 @@ max_fun, class_weight, clip_norm, callbacks
         vocab, dim, units = self._vocab.size_, int(self.embedding_dim), int(self.units)
         if self.encoder == "mean":
             # sparse (n, vocab) mean-bag @ table: the masked mean of the token embeddings
-            encoder = [Dense(dim, use_bias=False, kernel_initializer="glorot_uniform")]
+            encoder = [Dense(dim, use_bias=False, kernel_initializer="glorot_uniform", sparse_grad=True)]
         else:
             encoder = [Embedding(vocab, dim, mask_zero=True)]
             if self.encoder == "conv":

@@ -5,6 +5,7 @@ import scipy.sparse as sp
 
 from . import initializers
 from .layer import Layer
+from .sparse_grad import RowSparseGrad
 
 __all__ = ["Dense", "Dropout", "BatchNorm", "Flatten", "Reshape"]
 
@@ -21,6 +22,14 @@ class Dense(Layer):
         See :mod:`sknn.nn.initializers`. "sklearn" draws both kernel and bias
         uniformly in ``±sqrt(6 / (fan_in + fan_out))``; "sklearn_logistic" uses
         2 instead of 6, as scikit-learn does for logistic units.
+    sparse_grad : bool, default=False
+        Keep the kernel's gradient as a :class:`~sknn.nn.sparse_grad.RowSparseGrad`.
+        With a SciPy sparse input (a bag of words over a large vocabulary) only
+        the kernel rows of the columns present in the batch are stored and then
+        updated (lazily, see :mod:`sknn.nn.optimizers`), so a step costs in
+        proportion to them rather than to ``in_features``. A dense input gives
+        every row. False (default) keeps the dense gradient and the optimizers'
+        dense updates (scikit-learn's behaviour on sparse input).
 
     Shape
     -----
@@ -50,11 +59,13 @@ class Dense(Layer):
         use_bias=True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        sparse_grad=False,
     ):
         self.units = units
         self.use_bias = use_bias
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
+        self.sparse_grad = sparse_grad
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (int(self.units),)
@@ -73,7 +84,10 @@ class Dense(Layer):
             names.append("bias")
             arrays.append(bias)
             penalized.append(False)
-        self._set_params(names, arrays, penalized)
+        grads = None
+        if self.sparse_grad:
+            grads = [RowSparseGrad(kernel.shape, kernel.dtype)] + [np.zeros_like(a) for a in arrays[1:]]
+        self._set_params(names, arrays, penalized, grads)
         return out
 
     @property
@@ -102,7 +116,9 @@ class Dense(Layer):
         X = self._cache_X
         kernel = self.params[0]
         dY2 = dY.reshape(-1, dY.shape[-1]) if dY.ndim != 2 else dY
-        if sp.issparse(X):
+        if isinstance(self.grads[0], RowSparseGrad):
+            self._sparse_kernel_grad(X, dY2)
+        elif sp.issparse(X):
             self.grads[0][...] = X.T @ dY2
         else:
             np.matmul(X.T, dY2, out=self.grads[0])
@@ -117,6 +133,24 @@ class Dense(Layer):
             return None
         dX = dY2 @ kernel.T
         return dX.reshape(self._in_shape) if len(self._in_shape) != 2 else dX
+
+    def _sparse_kernel_grad(self, X, dY2):
+        """``X.T @ dY2`` kept by rows: only the columns present in the sparse batch."""
+        grad = self.grads[0]
+        if self.__dict__.get("_tied_users"):
+            raise ValueError("Dense(sparse_grad=True) cannot share its kernel with a TiedDense layer.")
+        if not sp.issparse(X):
+            rows = self.__dict__.get("_all_rows")
+            if rows is None or rows.size != grad.shape[0]:
+                rows = self._all_rows = np.arange(grad.shape[0], dtype=np.intp)
+            grad.assign_rows(rows, X.T @ dY2)
+            return
+        X = X.tocsr()
+        # one term X[i, j] * dY[i] per stored entry, summed by column j
+        sample = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+        contrib = dY2[sample]
+        contrib *= X.data.astype(contrib.dtype, copy=False)[:, None]
+        grad.assign(X.indices, contrib)
 
 
 class Dropout(Layer):

@@ -4,6 +4,7 @@ import numpy as np
 
 from . import initializers
 from .layer import Layer
+from .sparse_grad import RowSparseGrad
 
 __all__ = ["Embedding"]
 
@@ -35,6 +36,13 @@ class Embedding(Layer):
     embeddings_initializer : {"uniform", "normal"} or str or callable, default="uniform"
         ``"uniform"``: U(-0.05, 0.05); ``"normal"``: N(0, 0.05^2); other names
         are looked up in :mod:`sknn.nn.initializers`.
+    sparse_grad : bool, default=True
+        Keep the table's gradient as a :class:`~sknn.nn.sparse_grad.RowSparseGrad`
+        over the rows the batch used, so that a training step costs time and
+        memory in proportion to those rows, not to ``input_dim``; the stochastic
+        optimizers then update the table lazily (see :mod:`sknn.nn.optimizers`).
+        False keeps a dense ``(input_dim, output_dim)`` gradient (every row
+        updated at every step, as for any other weight).
 
     Shape
     -----
@@ -64,11 +72,13 @@ class Embedding(Layer):
 
     input_grad = False  # no gradient flows to integer inputs
 
-    def __init__(self, input_dim, output_dim, mask_zero=False, embeddings_initializer="uniform"):
+    def __init__(self, input_dim, output_dim, mask_zero=False, embeddings_initializer="uniform",
+                 sparse_grad=True):
         self.input_dim = input_dim
         self.output_dim = output_dim
         self.mask_zero = mask_zero
         self.embeddings_initializer = embeddings_initializer
+        self.sparse_grad = sparse_grad
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (int(self.output_dim),)
@@ -82,7 +92,8 @@ class Embedding(Layer):
             init = initializers.get(init)
         V, D = int(self.input_dim), int(self.output_dim)
         W = np.ascontiguousarray(init((V, D), V, D, rng, self.dtype))
-        self._set_params(["embeddings"], [W], [True])
+        grads = [RowSparseGrad(W.shape, W.dtype)] if self.sparse_grad else None
+        self._set_params(["embeddings"], [W], [True], grads)
         return self.output_shape
 
     def _indices(self, X):
@@ -118,15 +129,16 @@ class Embedding(Layer):
         return self._out_mask
 
     def backward(self, dY):
-        # Sort-based scatter-add: rows of dY grouped by index, summed with reduceat
-        # (much faster than np.add.at for large batches).
         flat = self._cache_idx.reshape(-1)
         grad = self.grads[0]
+        dY = np.asarray(dY, dtype=grad.dtype).reshape(flat.size, -1)
+        if isinstance(grad, RowSparseGrad):
+            grad.assign(flat, dY)
+            return None
+        # dense: the same sort-based scatter-add, written into the full table gradient
         grad.fill(0)
         if flat.size:
-            dY = np.asarray(dY, dtype=grad.dtype).reshape(flat.size, -1)
-            order = np.argsort(flat, kind="stable")
-            sorted_idx = flat[order]
-            starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
-            grad[sorted_idx[starts]] = np.add.reduceat(dY[order], starts, axis=0)
+            sparse = RowSparseGrad(grad.shape, grad.dtype)
+            sparse.assign(flat, dY)
+            grad[sparse.rows] = sparse.values
         return None

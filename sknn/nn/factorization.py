@@ -5,23 +5,26 @@ import numpy as np
 from .activations import Activation
 from .dense import Dense, Dropout
 from .layer import Layer, Sequential
+from .sparse_grad import RowSparseGrad
 
 __all__ = ["NeuMF"]
 
 
 def _scatter_rows(out, idx, values):
-    """``out[:] = 0; out[idx] += values`` with repeated indices summed.
+    """Write the gradient ``sum_j e_{idx[j]} values[j]`` into ``out``, row 0 (unknown) left at zero.
 
-    Sort + ``reduceat`` (as :class:`~sknn.nn.Embedding` does): much faster than
-    ``np.add.at`` for large batches.
+    ``out`` is a :class:`RowSparseGrad` (only the touched rows kept) or a dense
+    array (overwritten).
     """
-    out.fill(0)
-    if idx.size == 0:
+    if isinstance(out, RowSparseGrad):
+        out.assign(idx, values)
+        out.drop_rows(0)
         return
-    order = np.argsort(idx, kind="stable")
-    sorted_idx = idx[order]
-    starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
-    out[sorted_idx[starts]] = np.add.reduceat(values[order], starts, axis=0)
+    tmp = RowSparseGrad(out.shape, out.dtype)
+    tmp.assign(idx, values)
+    out.fill(0)
+    out[tmp.rows] = tmp.values
+    out[0] = 0
 
 
 class NeuMF(Layer):
@@ -53,6 +56,15 @@ class NeuMF(Layer):
         Dropout rate after each hidden layer of the tower.
     embeddings_scale : float, default=0.05
         Standard deviation of the normal initialisation of the embeddings.
+    sparse_grad : bool, default=False
+        Keep the gradients of the user and item tables (embeddings and biases)
+        as :class:`~sknn.nn.sparse_grad.RowSparseGrad` over the users and items
+        of the batch, so that the optimizers update those rows only (lazily, see
+        :mod:`sknn.nn.optimizers`), for catalogues too large for dense updates.
+        False (default): dense gradients, every row updated (and weight-decayed)
+        at every step. The two regularise differently: with lazy updates a row
+        is decayed only when a batch uses it (on MovieLens, :class:`~sknn.NeuralRecommender`'s
+        defaults, tuned for dense updates, overfit with lazy ones).
 
     Shape
     -----
@@ -81,7 +93,7 @@ class NeuMF(Layer):
     input_grad = False  # indices carry no gradient
 
     def __init__(self, n_users, n_items, n_factors=32, hidden_layer_sizes=(64, 32),
-                 activation="relu", dropout=0.0, embeddings_scale=0.05):
+                 activation="relu", dropout=0.0, embeddings_scale=0.05, sparse_grad=False):
         self.n_users = n_users
         self.n_items = n_items
         self.n_factors = n_factors
@@ -89,6 +101,7 @@ class NeuMF(Layer):
         self.activation = activation
         self.dropout = dropout
         self.embeddings_scale = embeddings_scale
+        self.sparse_grad = sparse_grad
 
     def compute_output_shape(self, input_shape):
         if tuple(input_shape) != (2,):
@@ -126,7 +139,8 @@ class NeuMF(Layer):
             out_dim += self.tower.build((2 * k,), rng, self.dtype)[0]
         w = (rng.uniform(-1, 1, out_dim) * np.sqrt(3.0 / out_dim)).astype(self.dtype)
         n_own = len(arrays)
-        self._set_params(names, arrays, penalized)
+        grads = [RowSparseGrad(a.shape, a.dtype) for a in arrays] if self.sparse_grad else None
+        self._set_params(names, arrays, penalized, grads)
         self._n_own = n_own
         self.params = arrays + self.tower.params + [w, np.zeros(1, self.dtype)]
         self.grads = self.grads + self.tower.grads + [np.zeros_like(w), np.zeros(1, self.dtype)]
@@ -188,10 +202,8 @@ class NeuMF(Layer):
             _scatter_rows(g[2], u, dm[:, :k])
             _scatter_rows(g[3], i, dm[:, k:])
         # unknown rows (index 0) get no gradient: they stay the zero fallback
-        _scatter_rows(g[nb], u, d * (u > 0))
-        _scatter_rows(g[nb + 1], i, d * (i > 0))
-        for j in range(nb + 2):
-            g[j][0] = 0
+        _scatter_rows(g[nb], u, d)
+        _scatter_rows(g[nb + 1], i, d)
         return None
 
     def item_vectors(self):

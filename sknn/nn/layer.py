@@ -20,6 +20,9 @@ The contract every layer follows
   ``forward``. The default passes the mask through.
 * ``buffers()`` returns the non-trained state arrays by name (batch-norm running
   statistics), updated in place, so they can be saved and restored with the weights.
+* A gradient may be a :class:`~sknn.nn.sparse_grad.RowSparseGrad` instead of an
+  array (lookup tables: only the rows a batch used are stored); the object
+  stays in ``grads`` and :meth:`backward` replaces its content.
 * ``penalized`` is a list of booleans parallel to ``params``: which parameters the
   L2 penalty ``alpha`` applies to (weights yes, biases and norm scales no).
 * Optional ``penalty()``: a layer that adds its own term to the loss (an activity
@@ -114,11 +117,11 @@ class Layer:
         """Shape of one output sample for one input sample of ``input_shape``."""
         return tuple(input_shape)
 
-    def _set_params(self, names, arrays, penalized):
-        """Register parameters; allocates matching zero gradients."""
+    def _set_params(self, names, arrays, penalized, grads=None):
+        """Register parameters; allocates matching zero gradients unless ``grads`` are given."""
         self.param_names = list(names)
         self.params = list(arrays)
-        self.grads = [np.zeros_like(p) for p in self.params]
+        self.grads = [np.zeros_like(p) for p in self.params] if grads is None else list(grads)
         self.penalized = list(penalized)
 
     # -- computation ---------------------------------------------------------

@@ -8,12 +8,32 @@ Every stochastic optimizer follows the same small contract:
 * :meth:`Optimizer.setup` allocates the state, parallel to the parameter list and
   in each parameter's dtype (float32 stays float32).
 * :meth:`Optimizer.step` updates the parameters in place, so arrays (and views)
-  held by the layers stay valid. No per-step allocation: all temporaries live in
-  per-parameter scratch buffers made by ``setup``.
+  held by the layers stay valid. No per-step allocation for dense gradients: their
+  temporaries live in per-parameter scratch buffers made at the first step.
 
 SGD and Adam reproduce scikit-learn's ``SGDOptimizer`` and ``AdamOptimizer``
 updates. L-BFGS runs through :func:`scipy.optimize.minimize` on a flat float64
 copy of the parameters (:func:`lbfgs_minimize`).
+
+Row-sparse gradients (lazy updates)
+-----------------------------------
+A gradient may be a :class:`~sknn.nn.sparse_grad.RowSparseGrad` (lookup tables:
+:class:`~sknn.nn.Embedding`, ``Dense(sparse_grad=True)`` on a sparse bag of
+words, the user and item tables of NeuMF). The step then reads and writes the
+touched rows only, with exactly the dense formulas restricted to them: a row
+the batch did not use keeps its value *and* its optimizer state (momentum,
+Adam moments, accumulators) unchanged. This is the "lazy" update of
+TensorFlow's ``LazyAdam`` and PyTorch's ``SparseAdam``; it differs from the
+dense update, which keeps moving an untouched row by its decaying momentum and
+decays its moments. Adam's bias correction uses the global step count. When
+every row is touched the lazy step equals the dense one, bit for bit.
+Regularisation follows the same rule: AdamW's decoupled decay shrinks the
+touched rows only, and the training loop's L2 term ``alpha`` (:func:`add_l2_grad`,
+:func:`l2_value`) is ``0.5 * alpha * ||rows used||^2 / n`` per batch, so a row is
+regularised in proportion to how often it is used (as in classic SGD matrix
+factorisation). The state arrays are allocated zeroed (``calloc``: memory pages
+are committed only as rows are touched) and the per-step temporaries have the
+size of the touched rows.
 """
 
 import inspect
@@ -24,6 +44,8 @@ import numpy as np
 import scipy
 import scipy.optimize
 
+from .sparse_grad import RowSparseGrad, add_l2_grad, l2_value
+
 __all__ = [
     "Optimizer",
     "SGD",
@@ -33,6 +55,8 @@ __all__ = [
     "Adagrad",
     "get",
     "clip_grad_norm",
+    "add_l2_grad",
+    "l2_value",
     "lbfgs_minimize",
     "lbfgs_converged",
 ]
@@ -119,6 +143,19 @@ class Optimizer:
             )
 
 
+def _zeros(p):
+    """Zeroed state for ``p``; ``np.zeros`` (calloc) commits memory pages only when written."""
+    return np.zeros(p.shape, dtype=p.dtype)
+
+
+def _buffer(buffers, i, p):
+    """The scratch array of parameter ``i``, made on its first dense step (row-sparse ones never need it)."""
+    buf = buffers[i]
+    if buf is None:
+        buf = buffers[i] = np.empty_like(p)
+    return buf
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum, as scikit-learn's.
 
@@ -156,12 +193,10 @@ class SGD(Optimizer):
         self.nesterov = nesterov
 
     def _setup(self, params):
-        self._scratch = [np.empty_like(p) for p in params]
+        self._scratch = [None] * len(params)
         if self.momentum != 0:
-            self.velocities = [np.zeros_like(p) for p in params]
-            self._scratch2 = (
-                [np.empty_like(p) for p in params] if self.nesterov else None
-            )
+            self.velocities = [_zeros(p) for p in params]
+            self._scratch2 = [None] * len(params) if self.nesterov else None
         else:
             self.velocities = []
             self._scratch2 = None
@@ -170,55 +205,87 @@ class SGD(Optimizer):
         self._check_ready()
         lr = float(self.learning_rate)
         mu = float(self.momentum)
-        if mu == 0:
-            # 0 * v - lr * g == -lr * g exactly, so this matches the general path.
-            for p, g, buf in zip(params, grads, self._scratch):
-                np.multiply(g, lr, out=buf)
-                p -= buf
-            return
-        if not self.nesterov:
-            for p, g, v, buf in zip(params, grads, self.velocities, self._scratch):
-                np.multiply(g, lr, out=buf)
-                v *= mu
-                v -= buf
-                p += v
-            return
-        for p, g, v, buf, upd in zip(
-            params, grads, self.velocities, self._scratch, self._scratch2
-        ):
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if type(g) is RowSparseGrad:
+                self._lazy_step(i, p, g.rows, g.values, lr, mu)
+                continue
+            buf = _buffer(self._scratch, i, p)
             np.multiply(g, lr, out=buf)
+            if mu == 0:
+                # 0 * v - lr * g == -lr * g exactly, so this matches the general path.
+                p -= buf
+                continue
+            v = self.velocities[i]
             v *= mu
             v -= buf
+            if not self.nesterov:
+                p += v
+                continue
+            upd = _buffer(self._scratch2, i, p)
             np.multiply(v, mu, out=upd)
             upd -= buf
             p += upd
 
+    def _lazy_step(self, i, p, rows, values, lr, mu):
+        buf = values * lr
+        if mu == 0:
+            p[rows] -= buf
+            return
+        v = self.velocities[i]
+        vr = v[rows]
+        vr *= mu
+        vr -= buf
+        v[rows] = vr
+        if not self.nesterov:
+            p[rows] += vr
+            return
+        upd = vr * mu
+        upd -= buf
+        p[rows] += upd
 
-def _adam_moments(opt, params, grads):
-    """Shared Adam core: update moments, return the bias-corrected step size."""
+
+def _adam_step(opt, params, grads, decay=None):
+    """One Adam step; ``decay`` (AdamW) shrinks the flagged parameters first."""
     b1 = float(opt.beta_1)
     b2 = float(opt.beta_2)
-    opt.t += 1
-    for g, m, v, buf in zip(grads, opt.ms, opt.vs, opt._scratch):
-        m *= b1
-        np.multiply(g, 1.0 - b1, out=buf)
-        m += buf
-        v *= b2
-        np.multiply(g, g, out=buf)
-        buf *= 1.0 - b2
-        v += buf
-    t = opt.t
-    return float(opt.learning_rate) * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-
-
-def _adam_apply(opt, params, lr_t):
     eps = float(opt.epsilon)
-    for p, m, v, buf in zip(params, opt.ms, opt.vs, opt._scratch):
+    opt.t += 1
+    t = opt.t
+    lr_t = float(opt.learning_rate) * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+    for i, (p, g, m, v) in enumerate(zip(params, grads, opt.ms, opt.vs)):
+        shrink = decay if decay is not None and opt._penalized[i] else None
+        if type(g) is RowSparseGrad:
+            rows, g = g.rows, g.values
+            if shrink is not None:
+                p[rows] *= shrink
+            mr, vr = m[rows], v[rows]
+            _adam_update(mr, vr, g, np.empty_like(g), b1, b2)
+            m[rows], v[rows] = mr, vr
+            buf = np.sqrt(vr)
+            buf += eps
+            np.divide(mr, buf, out=buf)
+            buf *= -lr_t
+            p[rows] += buf
+            continue
+        if shrink is not None:
+            p *= shrink
+        buf = _buffer(opt._scratch, i, p)
+        _adam_update(m, v, g, buf, b1, b2)
         np.sqrt(v, out=buf)
         buf += eps
         np.divide(m, buf, out=buf)
         buf *= -lr_t
         p += buf
+
+
+def _adam_update(m, v, g, buf, b1, b2):
+    m *= b1
+    np.multiply(g, 1.0 - b1, out=buf)
+    m += buf
+    v *= b2
+    np.multiply(g, g, out=buf)
+    buf *= 1.0 - b2
+    v += buf
 
 
 class Adam(Optimizer):
@@ -264,14 +331,13 @@ class Adam(Optimizer):
 
     def _setup(self, params):
         self.t = 0
-        self.ms = [np.zeros_like(p) for p in params]
-        self.vs = [np.zeros_like(p) for p in params]
-        self._scratch = [np.empty_like(p) for p in params]
+        self.ms = [_zeros(p) for p in params]
+        self.vs = [_zeros(p) for p in params]
+        self._scratch = [None] * len(params)
 
     def step(self, params, grads):
         self._check_ready()
-        lr_t = _adam_moments(self, params, grads)
-        _adam_apply(self, params, lr_t)
+        _adam_step(self, params, grads)
 
 
 class AdamW(Adam):
@@ -320,12 +386,7 @@ class AdamW(Adam):
     def step(self, params, grads):
         self._check_ready()
         shrink = 1.0 - float(self.learning_rate) * float(self.weight_decay)
-        if shrink != 1.0:
-            for p, flag in zip(params, self._penalized):
-                if flag:
-                    p *= shrink
-        lr_t = _adam_moments(self, params, grads)
-        _adam_apply(self, params, lr_t)
+        _adam_step(self, params, grads, shrink if shrink != 1.0 else None)
 
 
 class RMSprop(Optimizer):
@@ -362,10 +423,10 @@ class RMSprop(Optimizer):
         self.momentum = momentum
 
     def _setup(self, params):
-        self.square_avgs = [np.zeros_like(p) for p in params]
-        self._scratch = [np.empty_like(p) for p in params]
+        self.square_avgs = [_zeros(p) for p in params]
+        self._scratch = [None] * len(params)
         self.momentum_buffers = (
-            [np.zeros_like(p) for p in params] if self.momentum != 0 else []
+            [_zeros(p) for p in params] if self.momentum != 0 else []
         )
 
     def step(self, params, grads):
@@ -375,7 +436,15 @@ class RMSprop(Optimizer):
         eps = float(self.epsilon)
         mu = float(self.momentum)
         bufs = self.momentum_buffers or [None] * len(self.square_avgs)
-        for p, g, v, tmp, mb in zip(params, grads, self.square_avgs, self._scratch, bufs):
+        for i, (p, g, v, mb) in enumerate(zip(params, grads, self.square_avgs, bufs)):
+            rows = None
+            if type(g) is RowSparseGrad:
+                rows, g = g.rows, g.values
+                v = v[rows]
+                mb = None if mb is None else mb[rows]
+                tmp = np.empty_like(g)
+            else:
+                tmp = _buffer(self._scratch, i, p)
             v *= rho
             np.multiply(g, g, out=tmp)
             tmp *= 1.0 - rho
@@ -389,7 +458,13 @@ class RMSprop(Optimizer):
                 np.multiply(mb, lr, out=tmp)
             else:
                 tmp *= lr
-            p -= tmp
+            if rows is None:
+                p -= tmp
+                continue
+            self.square_avgs[i][rows] = v
+            if mb is not None:
+                self.momentum_buffers[i][rows] = mb
+            p[rows] -= tmp
 
 
 class Adagrad(Optimizer):
@@ -418,23 +493,33 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value = initial_accumulator_value
 
     def _setup(self, params):
-        self.sums = [
-            np.full_like(p, self.initial_accumulator_value) for p in params
-        ]
-        self._scratch = [np.empty_like(p) for p in params]
+        init = self.initial_accumulator_value
+        self.sums = [_zeros(p) if init == 0 else np.full_like(p, init) for p in params]
+        self._scratch = [None] * len(params)
 
     def step(self, params, grads):
         self._check_ready()
         lr = float(self.learning_rate)
         eps = float(self.epsilon)
-        for p, g, s, tmp in zip(params, grads, self.sums, self._scratch):
+        for i, (p, g, s) in enumerate(zip(params, grads, self.sums)):
+            rows = None
+            if type(g) is RowSparseGrad:
+                rows, g = g.rows, g.values
+                s = s[rows]
+                tmp = np.empty_like(g)
+            else:
+                tmp = _buffer(self._scratch, i, p)
             np.multiply(g, g, out=tmp)
             s += tmp
             np.sqrt(s, out=tmp)
             tmp += eps
             np.divide(g, tmp, out=tmp)
             tmp *= lr
-            p -= tmp
+            if rows is None:
+                p -= tmp
+            else:
+                self.sums[i][rows] = s
+                p[rows] -= tmp
 
 
 _OPTIMIZERS = {
@@ -482,8 +567,11 @@ def clip_grad_norm(grads, max_norm):
 
     Parameters
     ----------
-    grads : list of ndarray
-        Gradients, modified in place when their norm exceeds ``max_norm``.
+    grads : list of ndarray or RowSparseGrad
+        Gradients, modified in place when their norm exceeds ``max_norm``. A
+        row-sparse gradient counts (and is scaled) by its stored rows, which
+        are all its nonzero rows.
+
     max_norm : float
         Largest allowed global L2 norm (over all arrays together).
 
@@ -493,14 +581,15 @@ def clip_grad_norm(grads, max_norm):
         The global norm before clipping. When it is not finite the gradients
         are left untouched, so the caller can detect the problem.
     """
+    arrays = [g.values if type(g) is RowSparseGrad else g for g in grads]
     total = 0.0
-    for g in grads:
+    for g in arrays:
         flat = g.reshape(-1)
         total += float(np.dot(flat, flat))
     norm = math.sqrt(total)
     if math.isfinite(norm) and norm > max_norm:
         scale = max_norm / norm
-        for g in grads:
+        for g in arrays:
             g *= scale
     return norm
 
@@ -524,7 +613,8 @@ def lbfgs_minimize(params, compute, *, max_iter, max_fun, tol, ftol=None, callba
         The parameters, updated in place.
     compute : callable
         ``compute() -> (loss, grads)`` for the current values in ``params``;
-        ``grads`` is a list of arrays parallel to ``params``.
+        ``grads`` is a list of arrays (or row-sparse gradients, densified here)
+        parallel to ``params``.
     max_iter : int
         Maximum number of L-BFGS iterations (``maxiter``).
     max_fun : int
@@ -568,6 +658,8 @@ def lbfgs_minimize(params, compute, *, max_iter, max_fun, tol, ftol=None, callba
         # A fresh gradient vector each call: scipy may keep earlier ones cached.
         grad = np.empty_like(x0)
         for g, a, b in zip(grads, bounds[:-1], bounds[1:]):
+            if type(g) is RowSparseGrad:  # L-BFGS works on dense vectors
+                g = g.toarray()
             grad[a:b] = g.reshape(-1)
         return last_loss[0], grad
 

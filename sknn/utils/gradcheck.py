@@ -4,6 +4,7 @@ Used by the test suite; public so users can check their own layers.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 __all__ = ["relative_error", "check_layer_gradients", "check_loss_gradient"]
 
@@ -53,8 +54,9 @@ def check_layer_gradients(
     ----------
     layer : Layer
         Unbuilt (``build=True``) or built layer.
-    X : ndarray
-        Input batch, float64 (or integer for index inputs with ``check_input=False``).
+    X : ndarray or scipy sparse matrix
+        Input batch, float64 (or integer for index inputs with ``check_input=False``;
+        a sparse matrix also needs ``check_input=False``).
     mask : ndarray of bool or None
         Sequence mask passed to ``forward``.
     training : bool
@@ -67,7 +69,7 @@ def check_layer_gradients(
     errors : dict
         ``{"input": err, "<param name>": err, ...}`` relative errors.
     """
-    X = np.array(X, copy=True)
+    X = X.copy() if sp.issparse(X) else np.array(X, copy=True)
     if build:
         layer.build(X.shape[1:], np.random.default_rng(seed), np.float64)
     R = None

@@ -123,4 +123,5 @@ def test_layer_repr_and_config():
         "use_bias": False,
         "kernel_initializer": "glorot_uniform",
         "bias_initializer": "zeros",
+        "sparse_grad": False,
     }

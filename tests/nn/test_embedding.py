@@ -26,8 +26,9 @@ def test_gradient_against_numeric():
     assert errors["embeddings"] < 1e-6
 
 
-def test_gradient_matches_add_at_and_unused_rows_are_zero():
-    layer = Embedding(50, 4)
+@pytest.mark.parametrize("sparse_grad", [True, False])
+def test_gradient_matches_add_at_and_unused_rows_are_zero(sparse_grad):
+    layer = Embedding(50, 4, sparse_grad=sparse_grad)
     layer.build((30,), np.random.default_rng(0))
     X = _idx(2, (8, 30), high=40)
     layer.forward(X)
@@ -35,10 +36,13 @@ def test_gradient_matches_add_at_and_unused_rows_are_zero():
     assert layer.backward(dY) is None
     expected = np.zeros((50, 4))
     np.add.at(expected, X.ravel(), dY.reshape(-1, 4))
-    np.testing.assert_allclose(layer.grads[0], expected, atol=1e-12)
-    assert not layer.grads[0][40:].any()
+    np.testing.assert_allclose(np.asarray(layer.grads[0]), expected, atol=1e-12)
+    if sparse_grad:  # only the rows used are stored
+        np.testing.assert_array_equal(layer.grads[0].rows, np.unique(X))
+    else:
+        assert not layer.grads[0][40:].any()
     layer.backward(dY)  # gradients are overwritten, not accumulated across calls
-    np.testing.assert_allclose(layer.grads[0], expected, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(layer.grads[0]), expected, atol=1e-12)
 
 
 def test_mask_zero():
@@ -103,5 +107,6 @@ def test_config_and_repr():
         "output_dim": 4,
         "mask_zero": True,
         "embeddings_initializer": "uniform",
+        "sparse_grad": True,
     }
     assert repr(layer) == "Embedding(input_dim=10, output_dim=4, mask_zero=True)"

@@ -26,7 +26,7 @@ from sklearn.utils.validation import (
 
 from ..nn import Dense, Sequential
 from ..nn import losses as _losses
-from ..training import FitState, Trainer, TrainingConfig, Validation, as_batchable, predict_raw
+from ..training import FitState, Trainer, TrainingConfig, Validation, as_batchable, as_network_dtype, predict_raw
 
 __all__ = ["BaseNetwork", "NetworkClassifierMixin", "NetworkRegressorMixin", "store_params"]
 
@@ -185,8 +185,7 @@ class BaseNetwork(BaseEstimator):
             self.network_ = net
             self._fit_state = FitState()
         dtype = self.network_.dtype
-        if X.dtype != dtype:
-            X = X.astype(dtype)
+        X = as_network_dtype(X, dtype)
         y_enc = y_enc.astype(dtype, copy=False)
         validation = None
         if self.early_stopping:
@@ -258,9 +257,7 @@ class BaseNetwork(BaseEstimator):
     def _raw_output(self, X):
         check_is_fitted(self, "network_")
         X, mask = self._shape_X(self._validate_X(X, reset=False))
-        if X.dtype != self.network_.dtype:
-            X = X.astype(self.network_.dtype)
-        return predict_raw(self.network_, X, mask)
+        return predict_raw(self.network_, X, mask)  # converts to the network's dtype per batch
 
     # -- public API ----------------------------------------------------------------
     def fit(self, X, y, sample_weight=None):

@@ -231,41 +231,17 @@ class ShapedInputMixin:
     def _network_dtype(self, X):
         return np.dtype(self.dtype)
 
-    #: rows per inference block in float32 (see ``_raw_output``)
-    _predict_block = 64
-
     def _raw_output(self, X):
         """Raw network outputs for X, as float64.
 
-        In float32 the rounding of a matrix product can depend on how many
-        rows it has (BLAS picks different kernels), so a sample's prediction
-        could change with the samples predicted alongside it. Float32
-        inference therefore runs in fixed blocks of ``_predict_block`` rows,
-        the last one zero-padded: each row always goes through the same
-        kernels, and predictions are invariant to batching and subsetting.
+        A sample's output depends on that sample only, bit for bit in float32
+        (see :mod:`sknn.nn.linalg`), so predictions do not change with the
+        samples predicted alongside.
         """
         check_is_fitted(self, "network_")
         X, mask = self._shape_X(self._validate_X(X, reset=False))
-        net = self.network_
-        X = np.asarray(X, dtype=net.dtype)
-        if net.dtype == np.float64:
-            return predict_raw(net, X, mask)
-        n, block = X.shape[0], self._predict_block
-        out = None
-        for start in range(0, n, block):
-            stop = min(start + block, n)
-            Xb, mb = X[start:stop], None if mask is None else mask[start:stop]
-            if stop - start < block:
-                pad = block - (stop - start)
-                Xb = np.concatenate([Xb, np.zeros((pad,) + X.shape[1:], dtype=X.dtype)])
-                if mb is not None:
-                    mb = np.concatenate([mb, np.ones((pad,) + mask.shape[1:], dtype=bool)])
-            raw = net.forward(Xb, training=False, mask=mb)
-            if out is None:
-                out = np.empty((n,) + raw.shape[1:], dtype=np.float64)
-            # float64 to users, as scikit-learn returns (probabilities, logs, values)
-            out[start:stop] = raw[: stop - start]
-        return out
+        # float64 to users, as scikit-learn returns (probabilities, logs, values)
+        return predict_raw(self.network_, X, mask).astype(np.float64, copy=False)
 
 
 TRAINING_PARAMS_DOC = """

@@ -163,20 +163,28 @@ class Activation(Layer):
         return super().build(input_shape, rng, dtype)
 
     def forward(self, X, training=False, mask=None):
-        if not hasattr(self, "_fwd"):
-            self._fwd, self._bwd = self._functions()
-        Y = self._fwd(X)
-        self._cache_X, self._cache_Y = X, Y
+        # an unbuilt layer looks its functions up per call (never stored here:
+        # inference writes nothing on the layer)
+        fwd = self._fwd if "_fwd" in self.__dict__ else self._functions()[0]
+        Y = fwd(X)
+        if training:
+            self._cache_X, self._cache_Y = X, Y
         return Y
 
     def backward(self, dY):
-        return self._bwd(dY, self._cache_X, self._cache_Y)
+        bwd = self._bwd if "_bwd" in self.__dict__ else self._functions()[1]
+        return bwd(dY, self._cache_X, self._cache_Y)
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("_fwd", None)  # closures do not pickle; rebuilt lazily
+        state.pop("_fwd", None)  # closures do not pickle; rebuilt on unpickling
         state.pop("_bwd", None)
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if getattr(self, "built", False):
+            self._fwd, self._bwd = self._functions()
 
 
 def get(name):

@@ -5,6 +5,7 @@ import scipy.sparse as sp
 
 from . import initializers
 from .layer import Layer
+from .linalg import inference_product
 
 __all__ = ["Dense", "Dropout", "BatchNorm", "Flatten", "Reshape"]
 
@@ -86,17 +87,21 @@ class Dense(Layer):
 
     def forward(self, X, training=False, mask=None):
         kernel = self.params[0]
+        bias = self.params[1] if self.use_bias else None
         if sp.issparse(X):
-            Y = np.asarray(X @ kernel)
+            # scipy's CSR product sums each row's entries in stored order: a
+            # row's result never depends on the other rows, in any dtype
             X2 = X
+            Y = np.asarray(X @ kernel)
+            if bias is not None:
+                Y += bias
         else:
             X2 = X.reshape(-1, X.shape[-1]) if X.ndim != 2 else X
-            Y = X2 @ kernel
-        if self.use_bias:
-            Y += self.params[1]
-        self._cache_X = X2
-        self._in_shape = X.shape
-        return Y.reshape(self._in_shape[:-1] + (kernel.shape[1],)) if X.ndim != 2 else Y
+            Y = inference_product(kernel, bias, training)(X2)
+        if training:
+            self._cache_X = X2
+            self._cache_in_shape = X.shape
+        return Y.reshape(X.shape[:-1] + (kernel.shape[1],)) if X.ndim != 2 else Y
 
     def backward(self, dY):
         X = self._cache_X
@@ -116,7 +121,8 @@ class Dense(Layer):
         if not self.input_grad:
             return None
         dX = dY2 @ kernel.T
-        return dX.reshape(self._in_shape) if len(self._in_shape) != 2 else dX
+        shape = self._cache_in_shape
+        return dX.reshape(shape) if len(shape) != 2 else dX
 
 
 class Dropout(Layer):
@@ -144,7 +150,9 @@ class Dropout(Layer):
         return super().build(input_shape, rng, dtype)
 
     def forward(self, X, training=False, mask=None):
-        if not training or self.rate == 0:
+        if not training:
+            return X
+        if self.rate == 0:
             self._cache_mask = None
             return X
         rng = getattr(self, "_rng", None)
@@ -217,34 +225,32 @@ class BatchNorm(Layer):
         gamma, beta = self.params
         shape = X.shape
         X2 = X.reshape(-1, shape[-1])
-        if training:
-            mean = X2.mean(axis=0)
-            Xc = X2 - mean
-            var = np.mean(Xc * Xc, axis=0)
-            m = self.momentum
-            self.running_mean *= m
-            self.running_mean += (1 - m) * mean
-            self.running_var *= m
-            self.running_var += (1 - m) * var
-        else:
-            Xc = X2 - self.running_mean
-            var = self.running_var
+        if not training:
+            # the running statistics: an affine map per feature, row by row
+            inv_std = 1.0 / np.sqrt(self.running_var + self.epsilon)
+            return ((X2 - self.running_mean) * inv_std * gamma + beta).reshape(shape)
+        mean = X2.mean(axis=0)
+        Xc = X2 - mean
+        var = np.mean(Xc * Xc, axis=0)
+        m = self.momentum
+        self.running_mean *= m
+        self.running_mean += (1 - m) * mean
+        self.running_var *= m
+        self.running_var += (1 - m) * var
         inv_std = 1.0 / np.sqrt(var + self.epsilon)
         Xhat = Xc * inv_std
-        self._cache = (Xhat, inv_std, training)
+        self._cache = (Xhat, inv_std)
         return (Xhat * gamma + beta).reshape(shape)
 
     def backward(self, dY):
         gamma = self.params[0]
-        Xhat, inv_std, training = self._cache
+        Xhat, inv_std = self._cache
         shape = dY.shape
         dY2 = dY.reshape(-1, shape[-1])
         np.sum(dY2 * Xhat, axis=0, out=self.grads[0])
         np.sum(dY2, axis=0, out=self.grads[1])
         if not self.input_grad:
             return None
-        if not training:
-            return (dY2 * (gamma * inv_std)).reshape(shape)
         n = dY2.shape[0]
         dxhat = dY2 * gamma
         dX = (inv_std / n) * (
@@ -270,13 +276,14 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
     def forward(self, X, training=False, mask=None):
-        self._in_shape = X.shape
+        if training:
+            self._cache_in_shape = X.shape
         return X.reshape(X.shape[0], -1)
 
     def backward(self, dY):
-        return dY.reshape(self._in_shape)
+        return dY.reshape(self._cache_in_shape)
 
-    def compute_mask(self, mask):
+    def compute_mask(self, mask, X=None):
         return None
 
 
@@ -306,8 +313,9 @@ class Reshape(Layer):
         return tuple(int(t) for t in target)
 
     def forward(self, X, training=False, mask=None):
-        self._in_shape = X.shape
+        if training:
+            self._cache_in_shape = X.shape
         return X.reshape((X.shape[0],) + self.output_shape)
 
     def backward(self, dY):
-        return dY.reshape(self._in_shape)
+        return dY.reshape(self._cache_in_shape)

@@ -57,7 +57,7 @@ class Embedding(Layer):
     >>> X = np.array([[1, 5, 0, 0], [2, 2, 9, 0]])
     >>> layer.forward(X).shape
     (2, 4, 3)
-    >>> layer.compute_mask(None)
+    >>> layer.compute_mask(None, X)
     array([[ True,  True, False, False],
            [ True,  True,  True, False]])
     """
@@ -107,15 +107,17 @@ class Embedding(Layer):
 
     def forward(self, X, training=False, mask=None):
         idx = self._indices(X)
-        self._cache_idx = idx
-        out_mask = mask
-        if self.mask_zero:
-            out_mask = idx != 0 if mask is None else (np.asarray(mask, dtype=bool) & (idx != 0))
-        self._out_mask = out_mask
+        if training:
+            self._cache_idx = idx
         return np.take(self.params[0], idx, axis=0)
 
-    def compute_mask(self, mask):
-        return self._out_mask
+    def compute_mask(self, mask, X=None):
+        if not self.mask_zero:
+            return mask
+        if X is None:
+            raise ValueError("Embedding(mask_zero=True).compute_mask needs the input X")
+        nonzero = np.asarray(X) != 0
+        return nonzero if mask is None else (np.asarray(mask, dtype=bool) & nonzero)
 
     def backward(self, dY):
         # Sort-based scatter-add: rows of dY grouped by index, summed with reduceat

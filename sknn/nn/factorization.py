@@ -5,6 +5,7 @@ import numpy as np
 from .activations import Activation
 from .dense import Dense, Dropout
 from .layer import Layer, Sequential
+from .linalg import inference_product
 
 __all__ = ["NeuMF"]
 
@@ -165,10 +166,12 @@ class NeuMF(Layer):
         z = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
         nb = 4 if self._has_tower else 2
         w, b = self.params[-2], self.params[-1]
-        out = z @ w
+        # a matrix-vector product: correctly rounded at float32 inference, like Dense
+        out = inference_product(w[:, None], None, training)(z)[:, 0]
         out *= known
         out += p[nb][u] * (u > 0) + p[nb + 1][i] * (i > 0) + b[0]
-        self._cache = (u, i, known, pu, qi, z, k, nb)
+        if training:
+            self._cache = (u, i, known, pu, qi, z, k, nb)
         return out[:, None]
 
     def backward(self, dY):

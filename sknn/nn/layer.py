@@ -9,15 +9,29 @@ The contract every layer follows
   the batch axis. It sets ``input_shape``, ``output_shape``, ``dtype``, ``params``,
   ``grads`` (parallel lists of arrays, same shapes and dtype) and ``param_names``,
   and returns the output shape.
-* ``forward(X, training=False, mask=None)`` returns the output and keeps what
-  ``backward`` needs. ``mask`` is a boolean ``(n_samples, n_steps)`` array for
-  sequence data or None; layers that do not use it ignore it.
-* ``backward(dY)`` may overwrite ``dY``; it returns the gradient with respect to the last forward input and
-  writes the parameter gradients into ``grads`` (in place where possible). When
+* ``forward(X, training=False, mask=None)`` returns the output. ``mask`` is a
+  boolean ``(n_samples, n_steps)`` array for sequence data or None; layers that
+  do not use it ignore it.
+* **Inference is re-entrant.** With ``training=False``, ``forward`` writes
+  nothing on any object (the layer, its sub-layers, cells, shared geometry):
+  every intermediate is a local, so any number of threads may predict with one
+  network at once. Caches for ``backward`` and reusable scratch buffers exist
+  only in training (``training=True``), under attribute names starting with
+  ``_cache`` (dropped from pickles). Float32 matrix products at inference go
+  through :mod:`sknn.nn.linalg`, so a sample's output is, bit for bit, a
+  function of that sample alone, whatever the batch around it.
+* ``backward(dY)`` follows a *training* forward pass. It may overwrite ``dY``;
+  it returns the gradient with respect to that forward's input and writes the
+  parameter gradients into ``grads`` (in place where possible). When
   ``input_grad`` is False (the first layer of a network) it may skip computing
   ``dX`` and return None.
-* ``compute_mask(mask)`` returns the mask of the layer's output, called after
-  ``forward``. The default passes the mask through.
+* ``compute_mask(mask, X=None)`` returns the mask of the layer's output for the
+  input mask ``mask`` and the input ``X`` (needed by layers whose output mask
+  depends on the input's values or shape, e.g. an Embedding with
+  ``mask_zero``); it is a pure function and may be called before, after or
+  without ``forward``. The default passes the mask through.
+  ``forward_masked(X, training, mask)`` returns ``(output, output_mask)``;
+  containers (:class:`Sequential`) thread masks through it.
 * ``buffers()`` returns the non-trained state arrays by name (batch-norm running
   statistics), updated in place, so they can be saved and restored with the weights.
 * ``penalized`` is a list of booleans parallel to ``params``: which parameters the
@@ -128,8 +142,13 @@ class Layer:
     def backward(self, dY):
         raise NotImplementedError
 
-    def compute_mask(self, mask):
+    def compute_mask(self, mask, X=None):
+        """Mask of the output for input mask ``mask`` and input ``X`` (pure)."""
         return mask
+
+    def forward_masked(self, X, training=False, mask=None):
+        """Return ``(forward(X, training, mask), output mask)``."""
+        return self.forward(X, training=training, mask=mask), self.compute_mask(mask, X)
 
     def buffers(self):
         """Non-trained state arrays by name (e.g. batch-norm running statistics)."""
@@ -195,14 +214,18 @@ class Sequential(Layer):
         ]
 
     def forward(self, X, training=False, mask=None):
-        for layer in self.layers:
-            X = layer.forward(X, training=training, mask=mask)
-            mask = layer.compute_mask(mask)
-        self._out_mask = mask
-        return X
+        return self.forward_masked(X, training=training, mask=mask)[0]
 
-    def compute_mask(self, mask):
-        return self._out_mask
+    def forward_masked(self, X, training=False, mask=None):
+        for layer in self.layers:
+            X, mask = layer.forward_masked(X, training=training, mask=mask)
+        return X, mask
+
+    def compute_mask(self, mask, X=None):
+        """The output mask; runs an inference forward pass over ``X`` to find it."""
+        if X is None:
+            raise ValueError("Sequential.compute_mask needs the input X")
+        return self.forward_masked(X, training=False, mask=mask)[1]
 
     def backward(self, dY):
         for layer in reversed(self.layers):

@@ -93,7 +93,9 @@ class MaskingNoise(_Noise):
         return super().build(input_shape, rng, dtype)
 
     def forward(self, X, training=False, mask=None):
-        if not training or self.rate == 0:
+        if not training:
+            return X
+        if self.rate == 0:
             self._cache_mask = None
             return X
         keep = self._generator().random(X.shape, dtype=np.float32) >= self.rate

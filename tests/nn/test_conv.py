@@ -280,7 +280,7 @@ def test_maxpool_ties_route_gradient_once():
     layer = MaxPool2D(2, strides=1)
     X = np.ones((1, 3, 3, 1))
     layer.build(X.shape[1:], _rng())
-    layer.forward(X)
+    layer.forward(X, training=True)
     dX = layer.backward(np.ones((1, 2, 2, 1)))
     # each window sends its whole gradient to one input (the first maximum)
     assert dX.sum() == 4
@@ -320,7 +320,7 @@ def test_float32_masked_global_pool(cls):
     mask = np.array([[1, 1, 0, 0, 0], [0] * 5], dtype=bool)
     layer = cls()
     layer.build((5, 3), _rng(), np.float32)
-    Y = layer.forward(X, mask=mask)
+    Y = layer.forward(X, training=True, mask=mask)
     assert Y.dtype == np.float32
     assert layer.backward(np.ones_like(Y)).dtype == np.float32
 
@@ -337,7 +337,7 @@ def test_first_layer_skips_input_gradient():
     layer = Conv2D(2, 3)
     layer.input_grad = False
     layer.build((5, 5, 1), _rng())
-    Y = layer.forward(_rng().standard_normal((2, 5, 5, 1)))
+    Y = layer.forward(_rng().standard_normal((2, 5, 5, 1)), training=True)
     assert layer.backward(np.ones_like(Y)) is None
     assert np.any(layer.grads[0] != 0)
 
@@ -361,7 +361,7 @@ def test_global_pool_ignores_padded_steps(cls):
     mask = np.arange(6)[None, :] < np.array(lengths)[:, None]
     layer = cls()
     layer.build(X.shape[1:], _rng())
-    Y = layer.forward(X, mask=mask)
+    Y = layer.forward(X, training=True, mask=mask)
     X_garbage = X.copy()
     X_garbage[~mask] = 1e6  # would dominate both the mean and the max
     np.testing.assert_array_equal(layer.forward(X_garbage, mask=mask), Y)
@@ -379,7 +379,7 @@ def test_global_pool_fully_masked_sample_gives_zeros(cls):
     mask = np.array([[True] * 4, [False] * 4])
     layer = cls()
     layer.build(X.shape[1:], _rng())
-    Y = layer.forward(X, mask=mask)
+    Y = layer.forward(X, training=True, mask=mask)
     assert np.all(Y[1] == 0) and np.all(np.isfinite(Y))
     assert np.all(layer.backward(np.ones_like(Y))[1] == 0)
 
@@ -415,8 +415,8 @@ def test_other_sequence_lengths_reuse_the_weights(layer):
         for dst, src in zip(fresh.params, layer.params):
             dst[...] = src
         np.testing.assert_allclose(layer.forward(X), fresh.forward(X))
-        dY = rng.standard_normal(fresh.forward(X).shape)
-        layer.forward(X)
+        dY = rng.standard_normal(fresh.forward(X, training=True).shape)
+        layer.forward(X, training=True)
         np.testing.assert_allclose(layer.backward(dY.copy()), fresh.backward(dY.copy()))
 
 

@@ -137,7 +137,7 @@ def test_input_grad_false_returns_none():
     layer = LSTM(U)
     layer.input_grad = False
     layer.build((T, F), np.random.default_rng(0))
-    layer.forward(_data())
+    layer.forward(_data(), training=True)
     assert layer.backward(np.ones((N, U))) is None
     assert np.any(layer.grads[0] != 0)
 
@@ -337,7 +337,7 @@ def test_fully_padded_sample_gives_zeros_and_no_gradient(cls):
     mask = RIGHT.copy()
     mask[2] = False
     X = _data(8)
-    Y = layer.forward(X, mask=mask)
+    Y = layer.forward(X, training=True, mask=mask)
     assert not Y[2].any()
     dX = layer.backward(np.ones_like(Y))
     assert not dX[2].any()
@@ -349,7 +349,7 @@ def test_sequence_length_may_differ_from_build():
     layer.build((T, F), np.random.default_rng(0))
     for steps in (1, 2, 9):
         X = _data(9, steps=steps)
-        Y = layer.forward(X)
+        Y = layer.forward(X, training=True)
         assert Y.shape == (N, steps, U)
         ref, _ = ref_gru(layer, X)
         np.testing.assert_allclose(Y, ref, atol=1e-12)
@@ -359,7 +359,7 @@ def test_sequence_length_may_differ_from_build():
 def test_pickle_keeps_no_buffers():
     layer = LSTM(U)
     layer.build((T, F), np.random.default_rng(0))
-    layer.forward(_data(), mask=RIGHT.astype(int))  # an integer mask is accepted
+    layer.forward(_data(), training=True, mask=RIGHT.astype(int))  # an integer mask is accepted
     layer.backward(np.ones((N, U)))
     clone = pickle.loads(pickle.dumps(layer))
     assert vars(clone.cell) == {"units": U, "unit_forget_bias": True}

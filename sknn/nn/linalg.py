@@ -138,21 +138,23 @@ class ExactProduct:
     def _block(self, A, a64, v, bound, low, out):
         np.copyto(a64, A)
         np.matmul(a64, self._B, out=v)
-        if self._bias is not None:
-            v += self._bias
-        rows = np.einsum("ik,ik->i", a64, a64)
-        np.sqrt(rows, out=rows)
-        np.multiply.outer(rows, self._col, out=bound)
-        if self._abs_bias is not None:
-            bound += self._abs_bias
-        # both ends of [v - E, v + E], rounded to float32; equal ends: the answer
-        np.subtract(v, bound, out=low, casting="same_kind")
-        np.add(v, bound, out=bound)
-        np.copyto(out, bound, casting="same_kind")
-        flagged = np.not_equal(out, low)
-        if flagged.any():
-            i, j = np.nonzero(flagged)
-            out[i, j] = self._fixed_order(a64, i, j)
+        # non-finite values (from non-finite inputs) are flagged below, quietly
+        with np.errstate(invalid="ignore", over="ignore"):
+            if self._bias is not None:
+                v += self._bias
+            rows = np.einsum("ik,ik->i", a64, a64)
+            np.sqrt(rows, out=rows)
+            np.multiply.outer(rows, self._col, out=bound)
+            if self._abs_bias is not None:
+                bound += self._abs_bias
+            # both ends of [v - E, v + E], rounded to float32; equal ends: the answer
+            np.subtract(v, bound, out=low, casting="same_kind")
+            np.add(v, bound, out=bound)
+            np.copyto(out, bound, casting="same_kind")
+            flagged = np.not_equal(out, low)
+            if flagged.any():
+                i, j = np.nonzero(flagged)
+                out[i, j] = self._fixed_order(a64, i, j)
 
     def _fixed_order(self, a64, i, j):
         """Sequential float64 sums of entries ``(i, j)``, rounded to float32."""

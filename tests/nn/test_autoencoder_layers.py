@@ -127,3 +127,16 @@ def test_activity_l1_is_identity_at_inference():
     assert layer.forward(X, training=False) is X
     assert layer.penalty() == 0.0
     assert max(check_layer_gradients(ActivityL1(0.0), X).values()) < TOL
+
+
+# -- float32 inference: a row's output depends on that row only, and writes nothing ------
+def test_rows_are_batch_invariant(rows_invariant):
+    enc = Dense(6)
+    net = Sequential([GaussianNoise(0.3), MaskingNoise(0.2), enc, Activation("tanh"), ActivityL1(0.01),
+                      TiedDense(enc)])
+    net.build((40,), np.random.default_rng(0), np.float32)
+    X = np.random.default_rng(1).standard_normal((23, 40)).astype(np.float32)
+    penalty = net.layers[4]
+    Y = rows_invariant(net, X)
+    assert Y.dtype == np.float32 and Y.shape == (23, 40)
+    assert penalty.penalty() > 0  # the training pass's penalty, left as it was by inference

@@ -438,3 +438,54 @@ def test_masked_conv1d_gradients():
     X = np.random.default_rng(0).standard_normal((2, 6, 2))
     errors = check_layer_gradients(Conv1D(2, 3, padding="same"), X, mask=mask)
     assert max(errors.values()) < 1e-6
+
+
+# -- float32 inference: a row's output depends on that row only --------------------------
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (Conv2D(5, 3), (6, 6, 1)),
+        (Conv2D(4, (3, 2), strides=2, padding="same"), (7, 6, 3)),
+        (Conv2D(3, 3, dilation_rate=2, padding="same"), (7, 7, 2)),
+        (Conv1D(6, 3, strides=2, padding="same"), (11, 3)),
+        (Conv1D(4, 2, dilation_rate=3), (12, 1)),
+        (MaxPool2D(2), (6, 6, 3)),
+        (MaxPool2D(3, strides=2, padding="same"), (7, 6, 2)),
+        (AvgPool2D(2, strides=1, padding="same"), (5, 5, 2)),
+        (MaxPool1D(2), (9, 3)),
+        (AvgPool1D(3, strides=2, padding="same"), (9, 3)),
+        (GlobalAvgPool(), (5, 4, 3)),
+        (GlobalMaxPool(), (5, 4, 3)),
+        (GlobalAvgPool(), (9, 1)),
+    ],
+    ids=lambda v: type(v).__name__ if not isinstance(v, tuple) else str(v),
+)
+def test_rows_are_batch_invariant(rows_invariant, layer, shape):
+    layer.build(shape, _rng(), np.float32)
+    X = _rng(5).standard_normal((13,) + shape).astype(np.float32) * 3
+    rows_invariant(layer, X)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [Conv1D(4, 3, padding="same"), Conv1D(3, 2, strides=2), MaxPool1D(2), AvgPool1D(2, padding="same"),
+     GlobalAvgPool(), GlobalMaxPool()],
+    ids=lambda layer: type(layer).__name__,
+)
+def test_masked_rows_are_batch_invariant(rows_invariant, layer):
+    layer.build((10, 3), _rng(), np.float32)
+    X = _rng(6).standard_normal((12, 10, 3)).astype(np.float32)
+    lengths = _rng(7).integers(0, 11, 12)
+    mask = np.arange(10) < lengths[:, None]
+    rows_invariant(layer, X, mask=mask)
+    np.testing.assert_array_equal(layer.compute_mask(mask, X), layer.forward_masked(X, mask=mask)[1])
+
+
+def test_other_sequence_lengths_leave_the_layer_unchanged(fingerprint):
+    layer = Conv1D(3, 3, padding="same")
+    layer.build((9, 2), _rng(), np.float32)
+    before = fingerprint(layer)
+    short = _rng(1).standard_normal((4, 5, 2)).astype(np.float32)
+    layer.forward(short)
+    layer.compute_mask(np.ones((4, 5), bool), short)
+    assert fingerprint(layer) == before

@@ -132,3 +132,30 @@ def test_layer_repr_and_config():
         "kernel_initializer": "glorot_uniform",
         "bias_initializer": "zeros",
     }
+
+
+# -- float32 inference: a row's output depends on that row only --------------------------
+def _f32(*shape, seed=0):
+    return _x(*shape, seed=seed).astype(np.float32)
+
+
+@pytest.mark.parametrize("shape", [(30, 50), (12, 3, 20), (9, 1)])
+def test_dense_rows_are_batch_invariant(rows_invariant, shape):
+    layer = Dense(7)
+    layer.build(shape[1:], np.random.default_rng(0), np.float32)
+    rows_invariant(layer, _f32(*shape))
+
+
+def test_dense_sparse_rows_are_batch_invariant(rows_invariant):
+    # scipy's CSR product sums each row's stored entries in order: row-deterministic
+    X = sp.random(40, 60, density=0.2, random_state=0, format="csr", dtype=np.float32)
+    layer = Dense(5)
+    layer.build((60,), np.random.default_rng(0), np.float32)
+    Y = rows_invariant(layer, X)
+    assert Y.dtype == np.float32
+
+
+def test_batchnorm_dropout_flatten_reshape_rows_are_batch_invariant(rows_invariant):
+    net = Sequential([Reshape((4, 5)), BatchNorm(), Dropout(0.3), Flatten(), Dense(3), Activation("tanh")])
+    net.build((20,), np.random.default_rng(0), np.float32)
+    rows_invariant(net, _f32(25, 20) * 3 + 1)

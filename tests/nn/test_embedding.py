@@ -105,3 +105,32 @@ def test_config_and_repr():
         "embeddings_initializer": "uniform",
     }
     assert repr(layer) == "Embedding(input_dim=10, output_dim=4, mask_zero=True)"
+
+
+# -- inference: a row's output depends on that row only, and writes nothing --------------
+@pytest.mark.parametrize("mask_zero", [False, True])
+def test_rows_are_batch_invariant(rows_invariant, mask_zero):
+    layer = Embedding(9, 4, mask_zero=mask_zero)
+    layer.build((6,), np.random.default_rng(0), np.float32)
+    X = _idx(shape=(11, 6), high=9)
+    rows_invariant(layer, X)
+    Y, mask = layer.forward_masked(X)
+    np.testing.assert_array_equal(Y, layer.forward(X))
+    if mask_zero:
+        np.testing.assert_array_equal(mask, X != 0)
+        given = np.arange(6) < 4
+        np.testing.assert_array_equal(layer.compute_mask(np.tile(given, (11, 1)), X), (X != 0) & given)
+    else:
+        assert mask is None
+
+
+def test_masks_flow_through_a_sequential_without_state(fingerprint):
+    net = Sequential([Embedding(7, 3, mask_zero=True), LSTM(4, return_sequences=True)])
+    net.build((5,), np.random.default_rng(0), np.float32)
+    X = np.array([[1, 2, 0, 0, 0], [3, 3, 3, 0, 0]])
+    before = fingerprint(net)
+    Y, mask = net.forward_masked(X)
+    np.testing.assert_array_equal(mask, X != 0)
+    np.testing.assert_array_equal(net.compute_mask(None, X), X != 0)
+    assert np.all(Y[~mask] == 0)
+    assert fingerprint(net) == before

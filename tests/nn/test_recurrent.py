@@ -365,3 +365,34 @@ def test_pickle_keeps_no_buffers():
     assert vars(clone.cell) == {"units": U, "unit_forget_bias": True}
     assert not hasattr(clone, "_cache")
     np.testing.assert_array_equal(clone.forward(_data()), layer.forward(_data()))
+
+
+# -- float32 inference: a row's output depends on that row only --------------------------
+@pytest.mark.parametrize(
+    "layer",
+    [
+        SimpleRNN(6),
+        SimpleRNN(5, return_sequences=True, activation="relu"),
+        LSTM(6),
+        LSTM(4, return_sequences=True),
+        GRU(6),
+        GRU(5, return_sequences=True),
+        Bidirectional(LSTM(4)),
+        Bidirectional(GRU(3, return_sequences=True), merge_mode="sum"),
+    ],
+    ids=lambda layer: repr(layer),
+)
+@pytest.mark.parametrize("masked", [False, True], ids=["plain", "masked"])
+def test_rows_are_batch_invariant(rows_invariant, layer, masked):
+    rng = np.random.default_rng(11)
+    n, steps = 14, 7
+    X = rng.standard_normal((n, steps, 3)).astype(np.float32)
+    mask = None
+    if masked:  # right-padded, left-padded and holed rows
+        mask = rng.random((n, steps)) < 0.8
+        mask[:4] = np.arange(steps) < rng.integers(0, steps + 1, (4, 1))
+        mask[4:8] = np.arange(steps) >= rng.integers(0, steps + 1, (4, 1))
+    layer.build((steps, 3), np.random.default_rng(0), np.float32)
+    Y = rows_invariant(layer, X, mask=mask)
+    assert Y.dtype == np.float32
+    assert layer.compute_mask(mask, X) is (mask if layer.output_shape[0] == steps else None)

@@ -17,7 +17,14 @@ from sklearn.utils.validation import check_array, check_consistent_length, check
 from ..training import predict_raw
 from ._base import store_params  # noqa: F401  (re-exported for the presets)
 
-__all__ = ["ShapedInputMixin", "pad_sequences", "store_params", "TRAINING_PARAMS_DOC", "COMMON_ATTRS_DOC"]
+__all__ = [
+    "ShapedInputMixin",
+    "pad_sequences",
+    "store_params",
+    "TRAINING_PARAMS_DOC",
+    "COMMON_ATTRS_DOC",
+    "NOTES_DOC",
+]
 
 
 def _is_sequence_list(X):
@@ -331,6 +338,24 @@ INPUT_DOC = """
     zeros and masked (recurrent layers carry their state over padded steps and
     global pooling ignores them). A sparse 2-D X is densified. A sample shape that does not match
     ``input_shape`` raises a ValueError naming both shapes.
+"""
+
+NOTES_DOC = """
+    Notes
+    -----
+    A prediction is a function of its own sample only: at inference every
+    float32 matrix product is correctly rounded (:mod:`sknn.nn.linalg`), so a
+    sample's output is the same, bit for bit, whatever samples are predicted
+    with it, on any BLAS and thread count. Predicting from several threads at
+    once is safe.
+
+    Training is float32 arithmetic with the default ``dtype``: fitting with
+    integer ``sample_weight`` matches fitting on repeated rows only up to
+    float32 rounding of the training sums (1e-6 relative and more after many
+    epochs, above scikit-learn's 1e-7 tolerance); with ``dtype='float64'`` it
+    matches within that tolerance. With dropout or batch normalisation the two
+    differ by design: dropout draws a mask per row (a repeated row gets two),
+    and batch-norm statistics are unweighted means over the rows of a batch.
 """
 
 COMMON_ATTRS_DOC = """

@@ -192,6 +192,18 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     --------
     sklearn.decomposition.PCA : The linear counterpart.
 
+    Notes
+    -----
+    The network computes in the dtype of ``X``. Inference is re-entrant and,
+    in float32, a sample's code, reconstruction and score do not depend, bit
+    for bit, on the samples transformed with it (:mod:`sknn.nn.linalg`).
+
+    Fitting with integer ``sample_weight`` equals fitting on repeated rows (to
+    scikit-learn's tolerance in float64), except by design with ``noise``,
+    which corrupts each row with its own draw (a repeated row gets two), or
+    ``sparsity``, whose code penalty is an unweighted mean over the rows of a
+    batch.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits

@@ -17,6 +17,7 @@ from ._shaped import (
     CLASS_WEIGHT_DOC,
     COMMON_ATTRS_DOC,
     INPUT_DOC,
+    NOTES_DOC,
     TRAINING_PARAMS_DOC,
     ShapedInputMixin,
     store_params,
@@ -105,6 +106,7 @@ class NeuralNetClassifier(NetworkClassifierMixin, _BaseNeuralNet):
         Class labels.
 """
         + COMMON_ATTRS_DOC
+        + NOTES_DOC
         + """
     Examples
     --------
@@ -175,6 +177,7 @@ class NeuralNetRegressor(NetworkRegressorMixin, _BaseNeuralNet):
     Attributes
     ----------"""
         + COMMON_ATTRS_DOC
+        + NOTES_DOC
         + """
     Examples
     --------

@@ -15,6 +15,7 @@ from ._shaped import (
     CLASS_WEIGHT_DOC,
     COMMON_ATTRS_DOC,
     INPUT_DOC,
+    NOTES_DOC,
     TRAINING_PARAMS_DOC,
     ShapedInputMixin,
     store_params,
@@ -121,6 +122,7 @@ class RNNClassifier(NetworkClassifierMixin, _BaseRNN):
         Class labels.
 """
         + COMMON_ATTRS_DOC
+        + NOTES_DOC
         + """
     Examples
     --------
@@ -208,6 +210,7 @@ class RNNRegressor(NetworkRegressorMixin, _BaseRNN):
     Attributes
     ----------"""
         + COMMON_ATTRS_DOC
+        + NOTES_DOC
         + """
     Examples
     --------

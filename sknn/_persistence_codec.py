@@ -330,7 +330,7 @@ class _Decoder:
             raise PersistenceError(f"Malformed configuration for layer {path!r}.")
         try:
             layer = cls(**config)
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:  # layers validate their configuration
             raise PersistenceError(f"Layer {path!r} does not accept the saved configuration: {exc}") from None
         if "build" not in v:
             return layer

@@ -107,13 +107,14 @@ def as_network_dtype(X, dtype):
     dtype = np.dtype(dtype)
     if X.dtype == dtype or X.dtype.kind in "iu":
         return X
-    out = X.astype(dtype)
+    with np.errstate(over="ignore"):  # overflow is reported below, as a ValueError
+        out = X.astype(dtype)
     if dtype.itemsize < X.dtype.itemsize and X.dtype.kind == "f":
         src, dst = (X.data, out.data) if sp.issparse(X) else (X, out)
         inf = np.isinf(dst)
         finite = np.isfinite(src[inf]) if inf.any() else ()
         if np.any(finite):
-            big = src[inf][finite][0]
+            big = float(src[inf][finite][0])
             raise ValueError(
                 f"X holds finite values beyond the range of {dtype} (e.g. {big!r}; the largest "
                 f"is {float(np.finfo(dtype).max):.4g}), which this {dtype} network cannot "

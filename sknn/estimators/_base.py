@@ -173,6 +173,8 @@ class BaseNetwork(BaseEstimator):
         first = not hasattr(self, "network_") or not (self.warm_start or incremental)
         X, y = self._validate_X_y(X, y, reset=first)
         X, mask = self._shape_X(X)
+        # before anything fitted changes: input a float32 network cannot hold is refused here
+        X = as_network_dtype(X, self._network_dtype(X) if first else self.network_.dtype)
         y_enc = self._encode_y(y, incremental=incremental and not first, classes=classes, first=first)
         sample_weight = self._sample_weight(sample_weight, X, y)
         if first:
@@ -184,9 +186,7 @@ class BaseNetwork(BaseEstimator):
             net.build(self._input_shape(X), self._rng, dtype)
             self.network_ = net
             self._fit_state = FitState()
-        dtype = self.network_.dtype
-        X = as_network_dtype(X, dtype)
-        y_enc = y_enc.astype(dtype, copy=False)
+        y_enc = y_enc.astype(self.network_.dtype, copy=False)
         validation = None
         if self.early_stopping:
             X, y_enc, sample_weight, mask, validation = self._split_validation(X, y, y_enc, sample_weight, mask)

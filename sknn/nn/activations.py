@@ -10,6 +10,7 @@ import math
 import numpy as np
 from scipy.special import erf, expit
 
+from ._checks import check_real
 from .layer import Layer
 
 __all__ = ["Activation", "get", "ACTIVATIONS"]
@@ -143,6 +144,9 @@ class Activation(Layer):
     """
 
     def __init__(self, name="relu", alpha=None):
+        if not isinstance(name, str) or name not in ACTIVATIONS:
+            raise ValueError(f"Activation: Unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+        check_real(self, "alpha", alpha, none=True)
         self.name = name
         self.alpha = alpha
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._checks import check_real
 from .layer import Layer
 
 __all__ = ["ActivityL1"]
@@ -40,12 +41,8 @@ class ActivityL1(Layer):
     """
 
     def __init__(self, strength=1e-3):
+        check_real(self, "strength", strength, low=0.0)
         self.strength = strength
-
-    def build(self, input_shape, rng, dtype=np.float64):
-        if not float(self.strength) >= 0.0:
-            raise ValueError(f"ActivityL1 strength must be >= 0, got {self.strength!r}")
-        return super().build(input_shape, rng, dtype)
 
     def forward(self, X, training=False, mask=None):
         if not training:

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import initializers
+from ._checks import check_choice, check_int, check_int_tuple
 from .layer import Layer
 from .linalg import inference_product
 
@@ -199,6 +200,10 @@ class _Conv(_ScratchMixin, Layer):
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid",
                  dilation_rate=1, use_bias=True, kernel_initializer="glorot_uniform"):
+        check_int(self, "filters", filters)
+        for name, value in (("kernel_size", kernel_size), ("strides", strides), ("dilation_rate", dilation_rate)):
+            check_int_tuple(self, name, value, self.rank)
+        check_choice(self, "padding", padding, ("valid", "same"))
         self.filters = filters
         self.kernel_size = kernel_size
         self.strides = strides
@@ -229,8 +234,6 @@ class _Conv(_ScratchMixin, Layer):
         return tuple(spatial) + (int(self.filters),)
 
     def build(self, input_shape, rng, dtype=np.float64):
-        if int(self.filters) < 1:
-            raise ValueError(f"filters must be a positive int, got {self.filters!r}")
         super().build(input_shape, rng, dtype)
         self._set_geometry(self.input_shape)
         in_ch, f = self.input_shape[-1], int(self.filters)

@@ -4,6 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import initializers
+from ._checks import check_int, check_real
 from .layer import Layer
 from .linalg import inference_product
 
@@ -52,6 +53,7 @@ class Dense(Layer):
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
     ):
+        check_int(self, "units", units)
         self.units = units
         self.use_bias = use_bias
         self.kernel_initializer = kernel_initializer
@@ -142,12 +144,8 @@ class Dropout(Layer):
     """
 
     def __init__(self, rate=0.5):
+        check_real(self, "rate", rate, low=0.0, high=1.0, high_open=True)
         self.rate = rate
-
-    def build(self, input_shape, rng, dtype=np.float64):
-        if not 0.0 <= float(self.rate) < 1.0:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {self.rate!r}")
-        return super().build(input_shape, rng, dtype)
 
     def forward(self, X, training=False, mask=None):
         if not training:
@@ -203,6 +201,8 @@ class BatchNorm(Layer):
     """
 
     def __init__(self, momentum=0.9, epsilon=1e-5):
+        check_real(self, "momentum", momentum, low=0.0, high=1.0)
+        check_real(self, "epsilon", epsilon, low=0.0, low_open=True)
         self.momentum = momentum
         self.epsilon = epsilon
 
@@ -297,6 +297,17 @@ class Reshape(Layer):
     """
 
     def __init__(self, target_shape):
+        try:
+            dims = tuple(target_shape)
+        except TypeError:
+            dims = None
+        if dims is None or not all(
+            isinstance(d, (int, np.integer)) and not isinstance(d, bool) and (d >= 1 or d == -1) for d in dims
+        ) or sum(d == -1 for d in dims) > 1:
+            raise ValueError(
+                "Reshape: target_shape must be a tuple of positive ints (one of them may be -1), "
+                f"got {target_shape!r}."
+            )
         self.target_shape = target_shape
 
     def compute_output_shape(self, input_shape):

@@ -3,6 +3,7 @@
 import numpy as np
 
 from . import initializers
+from ._checks import check_int
 from .layer import Layer
 
 __all__ = ["Embedding"]
@@ -65,6 +66,8 @@ class Embedding(Layer):
     input_grad = False  # no gradient flows to integer inputs
 
     def __init__(self, input_dim, output_dim, mask_zero=False, embeddings_initializer="uniform"):
+        check_int(self, "input_dim", input_dim)
+        check_int(self, "output_dim", output_dim)
         self.input_dim = input_dim
         self.output_dim = output_dim
         self.mask_zero = mask_zero

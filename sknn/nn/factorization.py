@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from .activations import Activation
+from ._checks import check_choice, check_int, check_int_sequence, check_real
+from .activations import ACTIVATIONS, Activation
 from .dense import Dense, Dropout
 from .layer import Layer, Sequential
 from .linalg import inference_product
@@ -83,6 +84,12 @@ class NeuMF(Layer):
 
     def __init__(self, n_users, n_items, n_factors=32, hidden_layer_sizes=(64, 32),
                  activation="relu", dropout=0.0, embeddings_scale=0.05):
+        for name, value in (("n_users", n_users), ("n_items", n_items), ("n_factors", n_factors)):
+            check_int(self, name, value)
+        check_int_sequence(self, "hidden_layer_sizes", hidden_layer_sizes)
+        check_choice(self, "activation", activation, sorted(ACTIVATIONS))
+        check_real(self, "dropout", dropout, low=0.0, high=1.0, high_open=True)
+        check_real(self, "embeddings_scale", embeddings_scale, low=0.0)
         self.n_users = n_users
         self.n_items = n_items
         self.n_factors = n_factors

@@ -4,7 +4,9 @@ The contract every layer follows
 --------------------------------
 * ``__init__`` stores configuration only, each argument under its own name, so
   :meth:`Layer.get_config` (and therefore ``repr``, ``clone`` and persistence) can
-  read it back. No arrays are created there.
+  read it back. No arrays are created there. It validates the arguments (the
+  small checkers of :mod:`sknn.nn._checks`): a bad value raises a ValueError
+  naming the layer and the argument where the layer is made.
 * ``build(input_shape, rng, dtype)`` creates the weights. ``input_shape`` excludes
   the batch axis. It sets ``input_shape``, ``output_shape``, ``dtype``, ``params``,
   ``grads`` (parallel lists of arrays, same shapes and dtype) and ``param_names``,

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .conv import _check_padding, _from_2d, _Grid, _ScratchMixin, _to_2d, _tuple
+from ._checks import check_choice, check_int_tuple
 from .layer import Layer
 
 __all__ = [
@@ -29,6 +30,10 @@ class _Pool(_ScratchMixin, Layer):
     kind = "max"
 
     def __init__(self, pool_size=2, strides=None, padding="valid"):
+        check_int_tuple(self, "pool_size", pool_size, self.rank)
+        if strides is not None:
+            check_int_tuple(self, "strides", strides, self.rank)
+        check_choice(self, "padding", padding, ("valid", "same"))
         self.pool_size = pool_size
         self.strides = strides
         self.padding = padding

@@ -16,6 +16,7 @@ import copy
 import numpy as np
 
 from . import initializers
+from ._checks import check_choice, check_int
 from .layer import Layer
 from .linalg import inference_product
 from .recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
@@ -86,6 +87,7 @@ class Recurrent(Layer):
         kernel_initializer="glorot_uniform",
         recurrent_initializer="orthogonal",
     ):
+        check_int(self, "units", units)
         self.units = units
         self.return_sequences = return_sequences
         self.kernel_initializer = kernel_initializer
@@ -268,6 +270,7 @@ class SimpleRNN(Recurrent):
         recurrent_initializer="orthogonal",
     ):
         super().__init__(units, return_sequences, kernel_initializer, recurrent_initializer)
+        check_choice(self, "activation", activation, ("tanh", "relu"))
         self.activation = activation
 
     def _make_cell(self):
@@ -420,6 +423,9 @@ class Bidirectional(Layer):
     """
 
     def __init__(self, layer, merge_mode="concat"):
+        if not isinstance(layer, Recurrent):
+            raise ValueError(f"Bidirectional: layer must be a recurrent layer (SimpleRNN, LSTM, GRU), got {layer!r}.")
+        check_choice(self, "merge_mode", merge_mode, ("concat", "sum"))
         self.layer = layer
         self.merge_mode = merge_mode
 

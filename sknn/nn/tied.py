@@ -50,6 +50,8 @@ class TiedDense(Layer):
     """
 
     def __init__(self, source, use_bias=True, bias_initializer="zeros"):
+        if not isinstance(source, Dense):
+            raise ValueError(f"TiedDense: source must be a Dense layer, got {type(source).__name__}.")
         self.source = source
         self.use_bias = use_bias
         self.bias_initializer = bias_initializer

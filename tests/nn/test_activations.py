@@ -70,3 +70,11 @@ def test_unbuilt_activation_writes_nothing_at_inference(fingerprint):
     before = fingerprint(layer)
     np.testing.assert_array_equal(layer.forward(np.array([[-1.0, 2.0]])), [[-0.2, 2.0]])
     assert fingerprint(layer) == before
+
+
+def test_bad_configuration_is_refused_where_the_layer_is_made():
+    with pytest.raises(ValueError, match="^Activation: Unknown activation 'swishy'"):
+        Activation("swishy")
+    with pytest.raises(ValueError, match="^Activation: alpha must be"):
+        Activation("elu", alpha="1")
+    assert Activation("leaky_relu", alpha=np.float32(0.1)).forward(np.array([-1.0]))[0] == np.float32(-0.1)

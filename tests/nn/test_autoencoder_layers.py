@@ -140,3 +140,20 @@ def test_rows_are_batch_invariant(rows_invariant):
     Y = rows_invariant(net, X)
     assert Y.dtype == np.float32 and Y.shape == (23, 40)
     assert penalty.penalty() > 0  # the training pass's penalty, left as it was by inference
+
+
+@pytest.mark.parametrize(
+    "make, where",
+    [
+        (lambda: GaussianNoise(-0.1), "GaussianNoise: stddev"),
+        (lambda: GaussianNoise(np.nan), "GaussianNoise: stddev"),
+        (lambda: MaskingNoise(1.0), "MaskingNoise: rate"),
+        (lambda: MaskingNoise(True), "MaskingNoise: rate"),
+        (lambda: ActivityL1(-1), "ActivityL1: strength"),
+        (lambda: ActivityL1("0.1"), "ActivityL1: strength"),
+        (lambda: TiedDense(Activation("relu")), "TiedDense: source"),
+    ],
+)
+def test_bad_configuration_is_refused_where_the_layer_is_made(make, where):
+    with pytest.raises(ValueError, match=f"^{where} must be"):
+        make()

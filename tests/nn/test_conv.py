@@ -489,3 +489,33 @@ def test_other_sequence_lengths_leave_the_layer_unchanged(fingerprint):
     layer.forward(short)
     layer.compute_mask(np.ones((4, 5), bool), short)
     assert fingerprint(layer) == before
+
+
+# -- configuration is validated where the layer is made ------------------------------------
+@pytest.mark.parametrize(
+    "make, where",
+    [
+        (lambda: Conv2D(0, 3), "Conv2D: filters"),
+        (lambda: Conv2D(2.5, 3), "Conv2D: filters"),
+        (lambda: Conv1D("8", 3), "Conv1D: filters"),
+        (lambda: Conv2D(4, 0), "Conv2D: kernel_size"),
+        (lambda: Conv2D(4, (3, 3, 3)), "Conv2D: kernel_size"),
+        (lambda: Conv1D(4, (3, 3)), "Conv1D: kernel_size"),
+        (lambda: Conv2D(4, 3, strides=(1, -1)), "Conv2D: strides"),
+        (lambda: Conv1D(4, 3, dilation_rate=True), "Conv1D: dilation_rate"),
+        (lambda: Conv2D(4, 3, padding="full"), "Conv2D: padding"),
+        (lambda: MaxPool2D(0), "MaxPool2D: pool_size"),
+        (lambda: AvgPool1D(2.0), "AvgPool1D: pool_size"),
+        (lambda: MaxPool1D(2, strides=0), "MaxPool1D: strides"),
+        (lambda: AvgPool2D(2, padding="causal"), "AvgPool2D: padding"),
+    ],
+)
+def test_bad_configuration_is_refused_where_the_layer_is_made(make, where):
+    with pytest.raises(ValueError, match=f"^{where} must be"):
+        make()
+
+
+def test_numpy_ints_are_accepted():
+    layer = Conv2D(np.int64(2), (np.int32(3), 2), strides=np.int8(1))
+    assert layer.build((5, 5, 1), _rng()) == (3, 4, 2)
+    assert MaxPool1D(np.int64(2), strides=(np.int64(2),)).build((6, 1), _rng()) == (3, 1)

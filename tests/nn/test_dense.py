@@ -159,3 +159,36 @@ def test_batchnorm_dropout_flatten_reshape_rows_are_batch_invariant(rows_invaria
     net = Sequential([Reshape((4, 5)), BatchNorm(), Dropout(0.3), Flatten(), Dense(3), Activation("tanh")])
     net.build((20,), np.random.default_rng(0), np.float32)
     rows_invariant(net, _f32(25, 20) * 3 + 1)
+
+
+# -- configuration is validated where the layer is made ------------------------------------
+@pytest.mark.parametrize(
+    "make, where",
+    [
+        (lambda: Dense(0), "Dense: units"),
+        (lambda: Dense(2.5), "Dense: units"),
+        (lambda: Dense(-1), "Dense: units"),
+        (lambda: Dense("x"), "Dense: units"),
+        (lambda: Dense(True), "Dense: units"),
+        (lambda: Dropout(1.0), "Dropout: rate"),
+        (lambda: Dropout(-0.1), "Dropout: rate"),
+        (lambda: Dropout(np.nan), "Dropout: rate"),
+        (lambda: Dropout("0.5"), "Dropout: rate"),
+        (lambda: BatchNorm(momentum=1.5), "BatchNorm: momentum"),
+        (lambda: BatchNorm(epsilon=0), "BatchNorm: epsilon"),
+        (lambda: BatchNorm(epsilon=np.inf), "BatchNorm: epsilon"),
+        (lambda: Reshape((2, 0)), "Reshape: target_shape"),
+        (lambda: Reshape((-1, -1)), "Reshape: target_shape"),
+        (lambda: Reshape(3), "Reshape: target_shape"),
+    ],
+)
+def test_bad_configuration_is_refused_where_the_layer_is_made(make, where):
+    with pytest.raises(ValueError, match=f"^{where} must be"):
+        make()
+
+
+def test_numpy_numbers_are_accepted():
+    assert Dense(np.int64(3)).build((2,), np.random.default_rng(0)) == (3,)
+    assert Dropout(np.float32(0.25)).rate == np.float32(0.25)
+    assert BatchNorm(np.float64(0.5), np.float32(1e-3)).momentum == 0.5
+    assert Reshape((np.int32(2), -1)).compute_output_shape((6,)) == (2, 3)

@@ -134,3 +134,14 @@ def test_masks_flow_through_a_sequential_without_state(fingerprint):
     np.testing.assert_array_equal(net.compute_mask(None, X), X != 0)
     assert np.all(Y[~mask] == 0)
     assert fingerprint(net) == before
+
+
+@pytest.mark.parametrize(
+    "kwargs, arg",
+    [(dict(input_dim=0, output_dim=2), "input_dim"), (dict(input_dim=5, output_dim=1.5), "output_dim"),
+     (dict(input_dim="5", output_dim=2), "input_dim"), (dict(input_dim=5, output_dim=False), "output_dim")],
+)
+def test_bad_configuration_is_refused_where_the_layer_is_made(kwargs, arg):
+    with pytest.raises(ValueError, match=f"^Embedding: {arg} must be"):
+        Embedding(**kwargs)
+    assert Embedding(np.int64(5), np.int32(2)).build((3,), np.random.default_rng(0)) == (3, 2)

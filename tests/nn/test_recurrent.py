@@ -396,3 +396,21 @@ def test_rows_are_batch_invariant(rows_invariant, layer, masked):
     Y = rows_invariant(layer, X, mask=mask)
     assert Y.dtype == np.float32
     assert layer.compute_mask(mask, X) is (mask if layer.output_shape[0] == steps else None)
+
+
+# -- configuration is validated where the layer is made ------------------------------------
+@pytest.mark.parametrize(
+    "make, where",
+    [
+        (lambda: LSTM(0), "LSTM: units"),
+        (lambda: GRU(2.5), "GRU: units"),
+        (lambda: SimpleRNN("4"), "SimpleRNN: units"),
+        (lambda: SimpleRNN(4, activation="sigmoid"), "SimpleRNN: activation"),
+        (lambda: Bidirectional(LSTM(3), merge_mode="mul"), "Bidirectional: merge_mode"),
+        (lambda: Bidirectional(Sequential([])), "Bidirectional: layer"),
+    ],
+)
+def test_bad_configuration_is_refused_where_the_layer_is_made(make, where):
+    with pytest.raises(ValueError, match=f"^{where} must be"):
+        make()
+    assert LSTM(np.int64(3)).build((T, F), np.random.default_rng(0)) == (3,)

@@ -1,8 +1,6 @@
 """Correctly rounded float32 matrix products for inference.
 
-Why
----
-A float32 BLAS ``sgemm`` may round the dot product of one row differently
+**Why.** A float32 BLAS ``sgemm`` may round the dot product of one row differently
 depending on where that row sits in the matrix (kernels handle rows in
 register-sized groups, edge rows by other code, threads split the work), so a
 sample's prediction could depend on the samples predicted alongside it. At
@@ -13,20 +11,20 @@ order. Float64 networks keep plain BLAS, as scikit-learn does: their results
 are independent of the batch up to the summation order (about 1e-16).
 Training keeps plain (fast) float32 BLAS.
 
-How
----
-For ``s = sum_k a_k b_k + bias`` (float32 inputs), :class:`ExactProduct`
-computes ``v = float64(A) @ float64(B) + float64(bias)`` with BLAS. A product of
-two float32 numbers is exact in float64 (24-bit significands give at most 48
-bits, and the exponents stay far inside float64's range), so only the
-summation rounds. Whatever the order the BLAS adds the ``K + 1`` terms in (any
-summation tree, with or without fused multiply-adds), ``|v - s| <= e`` with
-``e = gamma_K * sum_k |a_k b_k| + ...`` and ``gamma_K = K u / (1 - K u)``,
-``u = 2**-53`` (Higham, *Accuracy and Stability of Numerical Algorithms*,
-section 4.2). The sum of absolute values is bounded by Cauchy-Schwarz,
-``||a||_2 ||b||_2 + |bias|``; the bound ``E`` used is four times ``(K + 2) u``
-times that, which covers ``gamma_K``, twice ``e`` (see below), the rounding of
-the norms and of the interval ends.
+**How.** For ``s = sum_k a_k b_k + bias`` (float32 inputs), :class:`ExactProduct`
+computes ``v = float64(A) @ float64(B)`` with BLAS, the bias entering as one
+more term (a row of ``B`` met by a column of ones in ``A``). A product of two
+float32 numbers is exact in float64 (24-bit significands give at most 48 bits,
+and the exponents stay far inside float64's range), so only the summation
+rounds. Whatever the order the BLAS adds the ``N`` terms in (``N = K + 1``
+with a bias; any summation tree, with or without fused multiply-adds),
+``|v - s| <= e = gamma_{N-1} * sum |terms|`` with ``gamma_n = n u / (1 - n u)``
+and ``u = 2**-53`` (Higham, *Accuracy and Stability of Numerical Algorithms*,
+section 4.2). Cauchy-Schwarz bounds the sum of absolute values by
+``||a|| ||b||`` (the norms over the terms: ``sqrt(||a_i||^2 + 1)`` and
+``sqrt(||b_j||^2 + bias_j^2)``). The bound used, ``E = 4 (N + 2) u ||a|| ||b||``,
+exceeds ``2e`` (see below) with room for the rounding of the norms and of the
+interval ends.
 
 * Where ``[v - E, v + E]`` rounds to a single float32 (its two ends round to the
   same value), that value is the float32 nearest to ``s`` (rounding is
@@ -35,7 +33,7 @@ the norms and of the interval ends.
   the entry is recomputed by a fixed-order float64 sum (the exact products
   accumulated from ``k = 0`` to ``K - 1``, then the bias) and rounded to float32.
 
-Proof that the result of an entry depends on its row (and the weights) only:
+**Proof** that the result of an entry depends on its row (and the weights) only:
 the fallback value ``w`` is a deterministic function of the row; it is one more
 summation order, so ``|w - s| <= e``. If some computation, in any batch, did
 not flag the entry, its interval contained every point within ``2e`` of its
@@ -47,7 +45,7 @@ float32's range rounds to a consistent infinity. Non-finite inputs make
 non-finite intervals, which are always flagged, so they too take the
 deterministic fallback.
 
-The only assumption on the BLAS is that it sums the exact products in some
+**Assumption.** The BLAS sums the exact products in some
 order (no Strassen-like fast algorithm), true of OpenBLAS, MKL, BLIS and
 Accelerate's ``dgemm``.
 """
@@ -57,8 +55,8 @@ import numpy as np
 __all__ = ["ExactProduct", "exact_matmul", "inference_product"]
 
 _U = 2.0**-53  # unit roundoff of float64
-# elements of the float64 temporaries per row block (about 8 MB each)
-_BLOCK_ELEMENTS = 1 << 20
+# elements of the float64 temporaries per row block (about 2 MB each)
+_BLOCK_ELEMENTS = 1 << 18
 
 
 class ExactProduct:
@@ -91,18 +89,18 @@ class ExactProduct:
         if B.ndim != 2:
             raise ValueError(f"ExactProduct needs a 2-D right operand, got shape {B.shape}")
         self.K, self.M = B.shape
-        self._B = np.ascontiguousarray(B, dtype=np.float64)
+        # The bias is one more term of each sum: an extra row of B, met by a
+        # column of ones in A. BLAS then adds it like any product, the bound
+        # below covers it, and no separate pass over the output is needed.
+        self._has_bias = bias is not None
+        parts = [B] if bias is None else [B, np.asarray(bias).reshape(1, self.M)]
+        self._B = np.ascontiguousarray(np.concatenate(parts, axis=0), dtype=np.float64)
+        n_terms = self._B.shape[0]
+        # E_ij = 4 (n_terms + 2) u ||a_i|| ||b_j||  (norms over the terms, bias included)
         norms = np.einsum("km,km->m", self._B, self._B)
         np.sqrt(norms, out=norms)
-        # E = scale * (||a|| * ||b_j|| + |bias_j|), scale = 4 (K + 2) u
-        self._scale = 4.0 * (self.K + 2) * _U
-        norms *= self._scale
+        norms *= 4.0 * (n_terms + 2) * _U
         self._col = norms
-        if bias is None:
-            self._bias = self._abs_bias = None
-        else:
-            self._bias = np.asarray(bias, dtype=np.float64).reshape(self.M)
-            self._abs_bias = np.abs(self._bias) * self._scale
 
     def __call__(self, A, out=None):
         """Return ``A @ B + bias`` correctly rounded to float32 (see the module notes).
@@ -124,9 +122,13 @@ class ExactProduct:
             raise ValueError(f"left operand of shape {A.shape} does not match ({self.K}, {self.M})")
         if out is None:
             out = np.empty((n, self.M), dtype=np.float32)
-        block = max(1, min(n, _BLOCK_ELEMENTS // max(self.K, self.M, 1)))
-        # float64 work arrays, allocated per call (never kept: calls may run concurrently)
-        a64 = np.empty((block, self.K))
+        n_terms = self._B.shape[0]
+        block = max(1, min(n, _BLOCK_ELEMENTS // max(n_terms, self.M, 1)))
+        # work arrays, allocated per call and reused by its blocks (never kept on
+        # the object: calls may run concurrently)
+        a64 = np.empty((block, n_terms))
+        if self._has_bias:
+            a64[:, self.K] = 1.0
         v = np.empty((block, self.M))
         bound = np.empty((block, self.M))
         low = np.empty((block, self.M), dtype=np.float32)
@@ -136,21 +138,16 @@ class ExactProduct:
         return out
 
     def _block(self, A, a64, v, bound, low, out):
-        np.copyto(a64, A)
+        a64[:, : self.K] = A
         np.matmul(a64, self._B, out=v)
         # non-finite values (from non-finite inputs) are flagged below, quietly
         with np.errstate(invalid="ignore", over="ignore"):
-            if self._bias is not None:
-                v += self._bias
             rows = np.einsum("ik,ik->i", a64, a64)
             np.sqrt(rows, out=rows)
             np.multiply.outer(rows, self._col, out=bound)
-            if self._abs_bias is not None:
-                bound += self._abs_bias
             # both ends of [v - E, v + E], rounded to float32; equal ends: the answer
             np.subtract(v, bound, out=low, casting="same_kind")
-            np.add(v, bound, out=bound)
-            np.copyto(out, bound, casting="same_kind")
+            np.add(v, bound, out=out, casting="same_kind")
             flagged = np.not_equal(out, low)
             if flagged.any():
                 i, j = np.nonzero(flagged)
@@ -158,23 +155,17 @@ class ExactProduct:
 
     def _fixed_order(self, a64, i, j):
         """Sequential float64 sums of entries ``(i, j)``, rounded to float32."""
-        result = np.empty(i.size, dtype=np.float32)
-        if self.K == 0:
-            sums = np.zeros(i.size)
-            if self._bias is not None:
-                sums += self._bias[j]
-            result[...] = sums
+        result = np.zeros(i.size, dtype=np.float32)
+        n_terms = self._B.shape[0]
+        if n_terms == 0:
             return result
-        chunk = max(1, _BLOCK_ELEMENTS // self.K)
+        chunk = max(1, _BLOCK_ELEMENTS // n_terms)
         for s in range(0, i.size, chunk):
             ii, jj = i[s : s + chunk], j[s : s + chunk]
-            terms = a64[ii].T * self._B[:, jj]  # exact products, (K, m)
-            # accumulate is sequential along k (one fixed order for every batch,
-            # whatever m), and runs vectorised over the m entries
-            sums = np.add.accumulate(terms, axis=0)[-1]
-            if self._bias is not None:
-                sums += self._bias[jj]
-            result[s : s + chunk] = sums
+            terms = a64[ii].T * self._B[:, jj]  # exact products (the bias last), (n_terms, m)
+            # accumulate is sequential along the terms (one fixed order for every
+            # batch, whatever m), and runs vectorised over the m entries
+            result[s : s + chunk] = np.add.accumulate(terms, axis=0)[-1]
         return result
 
 

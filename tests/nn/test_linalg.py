@@ -100,7 +100,8 @@ def test_fallback_agrees_with_the_fast_path_everywhere():
     product = ExactProduct(B, b)
     Y = product(A)
     i, j = np.indices(Y.shape).reshape(2, -1)
-    fallback = product._fixed_order(A.astype(np.float64), i, j).reshape(Y.shape)
+    a64 = np.column_stack([A.astype(np.float64), np.ones(len(A))])  # the bias meets a column of ones
+    fallback = product._fixed_order(a64, i, j).reshape(Y.shape)
     assert _same_bits(fallback, Y)
 
 

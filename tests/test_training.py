@@ -147,3 +147,43 @@ def test_convergence_warning_only_at_max_iter():
         warnings.simplefilter("error", ConvergenceWarning)
         st = make_trainer(tiny_net(), max_iter=200, tol=10.0, n_iter_no_change=2).fit(X, y)
     assert st.n_iter_ == 4  # first epoch sets best_loss_, then 3 > n_iter_no_change epochs
+
+
+# -- predict_raw and the conversion to the network's dtype -----------------------------------
+def test_as_network_dtype_refuses_only_finite_values_beyond_float32():
+    import scipy.sparse as sp
+
+    from sknn.training import as_network_dtype
+
+    X = np.array([[1.0, -2.0], [3.0, 4.0]])
+    assert as_network_dtype(X, np.float32).dtype == np.float32
+    assert as_network_dtype(X, np.float64) is X
+    ids = np.array([[1, 2**40]])
+    assert as_network_dtype(ids, np.float32) is ids  # index arrays are never rounded
+    big = X.copy()
+    big[1, 0] = 1e39
+    with pytest.raises(ValueError, match=r"beyond the range of float32 \(e\.g\. 1e\+39"):
+        as_network_dtype(big, np.float32)
+    with pytest.raises(ValueError, match="beyond the range of float32"):
+        as_network_dtype(sp.csr_matrix(big), np.float32)
+    assert as_network_dtype(big, np.float64) is big
+    # already infinite: not a range problem (input validation decides about inf)
+    assert np.isinf(as_network_dtype(np.array([[np.inf]]), np.float32)).all()
+    assert as_network_dtype(np.float32(3.4e38) * np.ones((1, 1)), np.float32)[0, 0] == np.float32(3.4e38)
+
+
+def test_predict_raw_converts_per_batch(monkeypatch):
+    import tracemalloc
+
+    net = Sequential([Dense(1)])
+    net.build((50,), np.random.default_rng(0))  # float64 network
+    X = np.random.default_rng(1).standard_normal((40000, 50)).astype(np.float32)  # 8 MB
+    expected = X.astype(np.float64) @ net.layers[0].params[0] + net.layers[0].params[1]
+    tracemalloc.start()
+    raw = predict_raw(net, X, batch_size=1000)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # a whole float64 copy of X would be 16 MB; one batch is 0.4 MB
+    assert peak < 4e6, peak
+    np.testing.assert_allclose(raw, expected, rtol=1e-12)
+    assert raw.dtype == np.float64 and raw.shape == (40000, 1)

@@ -27,7 +27,7 @@ from sklearn.utils.validation import (
 
 from ..nn import Dense, Sequential
 from ..nn import losses as _losses
-from ..training import FitState, Trainer, TrainingConfig, Validation, as_batchable, predict_raw
+from ..training import FitState, Trainer, TrainingConfig, Validation, as_batchable, as_network_dtype, predict_raw
 from ..utils.callbacks import CallbackSupportMixin, callback_bridge, with_callbacks
 from ..utils.validation import check_params
 from ._params import STOCHASTIC_SOLVERS, TRAINING_CONSTRAINTS
@@ -147,6 +147,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         given = (X, y, sample_weight)
         X, y = self._validate_X_y(X, y, reset=first)
         X, mask = self._shape_X(X)
+        # before anything fitted changes: input a float32 network cannot hold is refused here
+        X = as_network_dtype(X, self._network_dtype(X) if first else self.network_.dtype)
         y_enc = self._encode_y(y, incremental=incremental and not first, classes=classes, first=first)
         sample_weight = self._sample_weight(sample_weight, X, y)
         if first:
@@ -158,10 +160,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             net.build(self._input_shape(X), self._rng, dtype)
             self.network_ = net
             self._fit_state = FitState()
-        dtype = self.network_.dtype
-        if X.dtype != dtype:
-            X = X.astype(dtype)
-        y_enc = y_enc.astype(dtype, copy=False)
+        y_enc = y_enc.astype(self.network_.dtype, copy=False)
         validation = None
         if self.early_stopping:
             X, y_enc, sample_weight, mask, validation = self._split_validation(X, y, y_enc, sample_weight, mask)
@@ -276,9 +275,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     def _raw_output(self, X):
         check_is_fitted(self, "network_")
         X, mask = self._shape_X(self._validate_X(X, reset=False))
-        if X.dtype != self.network_.dtype:
-            X = X.astype(self.network_.dtype)
-        return predict_raw(self.network_, X, mask)
+        return predict_raw(self.network_, X, mask)  # converts to the network's dtype per batch
 
     # -- public API ----------------------------------------------------------------
     def fit(self, X, y, sample_weight=None):

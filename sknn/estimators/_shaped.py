@@ -17,7 +17,14 @@ from sklearn.utils.validation import check_array, check_consistent_length, check
 from ..training import predict_raw
 from ._base import store_params  # noqa: F401  (re-exported for the presets)
 
-__all__ = ["ShapedInputMixin", "pad_sequences", "store_params", "TRAINING_PARAMS_DOC", "COMMON_ATTRS_DOC"]
+__all__ = [
+    "ShapedInputMixin",
+    "pad_sequences",
+    "store_params",
+    "TRAINING_PARAMS_DOC",
+    "COMMON_ATTRS_DOC",
+    "NOTES_DOC",
+]
 
 
 def _list_kind(X):
@@ -257,41 +264,17 @@ class ShapedInputMixin:
     def _network_dtype(self, X):
         return np.dtype(self.dtype)
 
-    #: rows per inference block in float32 (see ``_raw_output``)
-    _predict_block = 64
-
     def _raw_output(self, X):
         """Raw network outputs for X, as float64.
 
-        In float32 the rounding of a matrix product can depend on how many
-        rows it has (BLAS picks different kernels), so a sample's prediction
-        could change with the samples predicted alongside it. Float32
-        inference therefore runs in fixed blocks of ``_predict_block`` rows,
-        the last one zero-padded: each row always goes through the same
-        kernels, and predictions are invariant to batching and subsetting.
+        A sample's output depends on that sample only, bit for bit in float32
+        (see :mod:`sknn.nn.linalg`), so predictions do not change with the
+        samples predicted alongside.
         """
         check_is_fitted(self, "network_")
         X, mask = self._shape_X(self._validate_X(X, reset=False))
-        net = self.network_
-        X = np.asarray(X, dtype=net.dtype)
-        if net.dtype == np.float64:
-            return predict_raw(net, X, mask)
-        n, block = X.shape[0], self._predict_block
-        out = None
-        for start in range(0, n, block):
-            stop = min(start + block, n)
-            Xb, mb = X[start:stop], None if mask is None else mask[start:stop]
-            if stop - start < block:
-                pad = block - (stop - start)
-                Xb = np.concatenate([Xb, np.zeros((pad,) + X.shape[1:], dtype=X.dtype)])
-                if mb is not None:
-                    mb = np.concatenate([mb, np.ones((pad,) + mask.shape[1:], dtype=bool)])
-            raw = net.forward(Xb, training=False, mask=mb)
-            if out is None:
-                out = np.empty((n,) + raw.shape[1:], dtype=np.float64)
-            # float64 to users, as scikit-learn returns (probabilities, logs, values)
-            out[start:stop] = raw[: stop - start]
-        return out
+        # float64 to users, as scikit-learn returns (probabilities, logs, values)
+        return predict_raw(self.network_, X, mask).astype(np.float64, copy=False)
 
 
 TRAINING_PARAMS_DOC = """
@@ -388,6 +371,24 @@ INPUT_DOC = """
     refuse rows of different lengths rather than zero-pad them. A sparse 2-D X
     is densified. A sample shape that does not match ``input_shape`` raises a
     ValueError naming both shapes.
+"""
+
+NOTES_DOC = """
+    Notes
+    -----
+    A prediction is a function of its own sample only: at inference every
+    float32 matrix product is correctly rounded (:mod:`sknn.nn.linalg`), so a
+    sample's output is the same, bit for bit, whatever samples are predicted
+    with it, on any BLAS and thread count. Predicting from several threads at
+    once is safe.
+
+    Training is float32 arithmetic with the default ``dtype``: fitting with
+    integer ``sample_weight`` matches fitting on repeated rows only up to
+    float32 rounding of the training sums (1e-6 relative and more after many
+    epochs, above scikit-learn's 1e-7 tolerance); with ``dtype='float64'`` it
+    matches within that tolerance. With dropout or batch normalisation the two
+    differ by design: dropout draws a mask per row (a repeated row gets two),
+    and batch-norm statistics are unweighted means over the rows of a batch.
 """
 
 COMMON_ATTRS_DOC = """

@@ -24,7 +24,7 @@ from ..nn import (
     TiedDense,
 )
 from ..nn import losses as _losses
-from ..training import predict_raw
+from ..training import as_network_dtype, predict_raw
 from ._base import BaseNetwork, store_params
 
 __all__ = ["AutoencoderTransformer"]
@@ -201,6 +201,18 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     See Also
     --------
     sklearn.decomposition.PCA : The linear counterpart.
+
+    Notes
+    -----
+    The network computes in the dtype of ``X``. Inference is re-entrant and,
+    in float32, a sample's code, reconstruction and score do not depend, bit
+    for bit, on the samples transformed with it (:mod:`sknn.nn.linalg`).
+
+    Fitting with integer ``sample_weight`` equals fitting on repeated rows (to
+    scikit-learn's tolerance in float64), except by design with ``noise``,
+    which corrupts each row with its own draw (a repeated row gets two), or
+    ``sparsity``, whose code penalty is an unweighted mean over the rows of a
+    batch.
 
     Examples
     --------
@@ -448,8 +460,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     def _input(self, X):
         check_is_fitted(self, "network_")
-        X = self._validate_X(X, reset=False)
-        return X.astype(self.network_.dtype, copy=False)
+        return self._validate_X(X, reset=False)
 
     def transform(self, X):
         """Encode X: the code (output of the encoder).
@@ -487,8 +498,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                 f"inverse_transform expects codes with {self.n_components_} columns "
                 f"(n_components_), got {Z.shape[1]}."
             )
-        Z = Z.astype(self.network_.dtype, copy=False).reshape((Z.shape[0],) + tuple(self.decoder_.input_shape))
-        raw = predict_raw(self.decoder_, Z)
+        raw = predict_raw(self.decoder_, Z.reshape((Z.shape[0],) + tuple(self.decoder_.input_shape)))
         return self._loss_fn.link(raw.reshape(raw.shape[0], -1))
 
     def score_samples(self, X):
@@ -506,7 +516,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         -------
         scores : ndarray of shape (n_samples,)
         """
-        X = self._input(X)
+        # the error is measured in the network's dtype, as in training
+        X = as_network_dtype(self._input(X), self.network_.dtype)
         return -self._errors(predict_raw(self.network_, X), X)
 
     def score(self, X, y=None, sample_weight=None):

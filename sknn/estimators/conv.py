@@ -15,6 +15,7 @@ from ._shaped import (
     CLASS_WEIGHT_DOC,
     COMMON_ATTRS_DOC,
     INPUT_DOC,
+    NOTES_DOC,
     TRAINING_PARAMS_DOC,
     ShapedInputMixin,
     store_params,
@@ -187,6 +188,7 @@ class ConvNetClassifier(NetworkClassifierMixin, _BaseConvNet):
         Class labels.
 """
         + COMMON_ATTRS_DOC
+        + NOTES_DOC
         + """
     Examples
     --------
@@ -261,6 +263,7 @@ class ConvNetRegressor(NetworkRegressorMixin, _BaseConvNet):
     Attributes
     ----------"""
         + COMMON_ATTRS_DOC
+        + NOTES_DOC
         + """
     Examples
     --------

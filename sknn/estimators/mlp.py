@@ -198,6 +198,22 @@ _PARAMS_DOC = """
         ``set_callbacks`` instead.
 """
 
+_NOTES_DOC = """
+    Notes
+    -----
+    The network computes in the dtype of ``X`` (float32 stays float32). A
+    prediction is a function of its own sample only: float32 inference
+    products are correctly rounded (:mod:`sknn.nn.linalg`), so a sample's
+    output does not depend, bit for bit, on the samples predicted with it, on
+    any BLAS or thread count; in float64 it depends on them only through the
+    BLAS summation order (about 1e-16), as in scikit-learn.
+
+    Fitting with integer ``sample_weight`` equals fitting on repeated rows (to
+    scikit-learn's tolerance in float64), except by design with ``dropout``,
+    which draws a mask per row (a repeated row gets two), or ``batch_norm``,
+    whose batch statistics are unweighted means over the rows of a batch.
+"""
+
 _ATTRS_DOC = """
     loss_ : float
         The loss at the end of training (last epoch's mean).
@@ -272,6 +288,7 @@ class MLPClassifier(NetworkClassifierMixin, _BaseMLP):
         Class labels.
 """
         + _ATTRS_DOC
+        + _NOTES_DOC
         + """
     Examples
     --------
@@ -342,6 +359,7 @@ class MLPRegressor(NetworkRegressorMixin, _BaseMLP):
     Attributes
     ----------"""
         + _ATTRS_DOC
+        + _NOTES_DOC
         + """
     Examples
     --------

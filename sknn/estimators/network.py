@@ -18,6 +18,7 @@ from ._shaped import (
     CLASS_WEIGHT_DOC,
     COMMON_ATTRS_DOC,
     INPUT_DOC,
+    NOTES_DOC,
     TRAINING_PARAMS_DOC,
     ShapedInputMixin,
     store_params,
@@ -112,6 +113,7 @@ class NeuralNetClassifier(NetworkClassifierMixin, _BaseNeuralNet):
         Class labels.
 """
         + COMMON_ATTRS_DOC
+        + NOTES_DOC
         + """
     Examples
     --------
@@ -182,6 +184,7 @@ class NeuralNetRegressor(NetworkRegressorMixin, _BaseNeuralNet):
     Attributes
     ----------"""
         + COMMON_ATTRS_DOC
+        + NOTES_DOC
         + """
     Examples
     --------

@@ -382,7 +382,7 @@ max_fun, clip_norm, callbacks
         for s in range(0, len(uidx), rows_per_chunk):
             chunk = uidx[s : s + rows_per_chunk]
             pairs = np.column_stack([np.repeat(chunk, n_items), np.tile(items, len(chunk))])
-            raw = predict_raw(self.network_, pairs.astype(self.network_.dtype), batch_size=65536)
+            raw = predict_raw(self.network_, pairs, batch_size=65536)
             out[s : s + len(chunk)] = raw.reshape(len(chunk), n_items)
         return out
 

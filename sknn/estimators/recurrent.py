@@ -17,6 +17,7 @@ from ._shaped import (
     CLASS_WEIGHT_DOC,
     COMMON_ATTRS_DOC,
     INPUT_DOC,
+    NOTES_DOC,
     TRAINING_PARAMS_DOC,
     ShapedInputMixin,
     store_params,
@@ -124,6 +125,7 @@ class RNNClassifier(NetworkClassifierMixin, _BaseRNN):
         Class labels.
 """
         + COMMON_ATTRS_DOC
+        + NOTES_DOC
         + """
     Examples
     --------
@@ -211,6 +213,7 @@ class RNNRegressor(NetworkRegressorMixin, _BaseRNN):
     Attributes
     ----------"""
         + COMMON_ATTRS_DOC
+        + NOTES_DOC
         + """
     Examples
     --------

@@ -317,9 +317,8 @@ max_fun, class_weight, clip_norm, callbacks
         """
         check_is_fitted(self, "network_")
         X = self._validate_X(X, reset=False)
-        if X.dtype != self.network_.dtype:
-            X = X.astype(self.network_.dtype)
         encoder = Sequential(self.network_.layers[: self._n_encoder_layers])
+        encoder.dtype = self.network_.dtype  # built layers, shared with network_
         return predict_raw(encoder, X)
 
     def __sklearn_tags__(self):

@@ -10,6 +10,7 @@ import math
 import numpy as np
 from scipy.special import erf, expit
 
+from ._checks import check_real
 from .layer import Layer
 
 __all__ = ["Activation", "get", "ACTIVATIONS"]
@@ -143,6 +144,9 @@ class Activation(Layer):
     """
 
     def __init__(self, name="relu", alpha=None):
+        if not isinstance(name, str) or name not in ACTIVATIONS:
+            raise ValueError(f"Activation: Unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+        check_real(self, "alpha", alpha, none=True)
         self.name = name
         self.alpha = alpha
 
@@ -163,20 +167,28 @@ class Activation(Layer):
         return super().build(input_shape, rng, dtype)
 
     def forward(self, X, training=False, mask=None):
-        if not hasattr(self, "_fwd"):
-            self._fwd, self._bwd = self._functions()
-        Y = self._fwd(X)
-        self._cache_X, self._cache_Y = X, Y
+        # an unbuilt layer looks its functions up per call (never stored here:
+        # inference writes nothing on the layer)
+        fwd = self._fwd if "_fwd" in self.__dict__ else self._functions()[0]
+        Y = fwd(X)
+        if training:
+            self._cache_X, self._cache_Y = X, Y
         return Y
 
     def backward(self, dY):
-        return self._bwd(dY, self._cache_X, self._cache_Y)
+        bwd = self._bwd if "_bwd" in self.__dict__ else self._functions()[1]
+        return bwd(dY, self._cache_X, self._cache_Y)
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("_fwd", None)  # closures do not pickle; rebuilt lazily
+        state.pop("_fwd", None)  # closures do not pickle; rebuilt on unpickling
         state.pop("_bwd", None)
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if getattr(self, "built", False):
+            self._fwd, self._bwd = self._functions()
 
 
 def get(name):

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._checks import check_real
 from .layer import Layer
 
 __all__ = ["ActivityL1"]
@@ -15,7 +16,8 @@ class ActivityL1(Layer):
     ``strength * sign(X) / n_samples`` to the incoming gradient, and
     :meth:`penalty` reports the penalty of the last training forward pass so the
     training loop can add it to the reported loss (it sums ``penalty()`` over
-    the layers that have one). At inference it does nothing.
+    the layers that have one). At inference it does nothing (and leaves
+    :meth:`penalty` as the last training pass set it).
 
     The penalty is the plain mean over the batch (sample weights do not apply).
 
@@ -39,27 +41,25 @@ class ActivityL1(Layer):
     """
 
     def __init__(self, strength=1e-3):
+        check_real(self, "strength", strength, low=0.0)
         self.strength = strength
 
-    def build(self, input_shape, rng, dtype=np.float64):
-        if not float(self.strength) >= 0.0:
-            raise ValueError(f"ActivityL1 strength must be >= 0, got {self.strength!r}")
-        return super().build(input_shape, rng, dtype)
-
     def forward(self, X, training=False, mask=None):
-        if training and self.strength:
+        if not training:
+            return X
+        if self.strength:
             n = X.shape[0]
-            self._penalty = float(self.strength) * float(np.abs(X).sum()) / n
+            self._cache_penalty = float(self.strength) * float(np.abs(X).sum()) / n
             self._cache_sign = np.sign(X)
             self._cache_sign *= np.asarray(self.strength / n, dtype=X.dtype)
         else:
-            self._penalty = 0.0
+            self._cache_penalty = 0.0
             self._cache_sign = None
         return X
 
     def penalty(self):
-        """The penalty of the last training forward pass (0 after inference)."""
-        return getattr(self, "_penalty", 0.0)
+        """The penalty of the last training forward pass (0 before any)."""
+        return getattr(self, "_cache_penalty", 0.0)
 
     def backward(self, dY):
         if self._cache_sign is not None:

@@ -14,7 +14,9 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import initializers
+from ._checks import check_choice, check_int, check_int_tuple
 from .layer import Layer
+from .linalg import inference_product
 
 __all__ = ["Conv1D", "Conv2D"]
 
@@ -81,15 +83,16 @@ class _Grid:
                           slice(j * dw, j * dw + (ow - 1) * sw + 1, sw))
                 k += 1
 
-    def pad(self, X, buffer, fill=0.0):
-        """Return ``X`` padded, reusing ``buffer`` (a 1-item list) when it fits."""
+    def pad(self, X, buffer=None, fill=0.0):
+        """Return ``X`` padded, reusing ``buffer`` (a 2-item list, training only) when it fits."""
         if not self.padded:
             return X
         shape = (X.shape[0],) + self.padded_hw + (X.shape[-1],)
-        buf = buffer[0]
+        buf = None if buffer is None else buffer[0]
         if buf is None or buf.shape != shape or buf.dtype != X.dtype or buffer[1] != fill:
             buf = np.full(shape, fill, dtype=X.dtype)
-            buffer[0], buffer[1] = buf, fill
+            if buffer is not None:
+                buffer[0], buffer[1] = buf, fill
         (t, _), (l, _) = self.pads
         buf[:, t:t + X.shape[1], l:l + X.shape[2]] = X
         return buf
@@ -132,21 +135,8 @@ class _Grid:
         return out[:, 0, :, 0]
 
 
-def _to_2d(X, rank, layer):
-    """View a 1-D input ``(n, steps, c)`` as ``(n, 1, steps, c)``.
-
-    A sample shape other than the current geometry's (e.g. a batch of shorter
-    padded sequences) rebuilds the geometry for it; the weights depend only on
-    the kernel and the channels, which must match what the layer was built for.
-    """
-    shape = X.shape[1:]
-    if shape != layer._geometry_shape:
-        if len(shape) != len(layer.input_shape) or shape[-1] != layer.input_shape[-1]:
-            raise ValueError(
-                f"{type(layer).__name__} was built for samples of shape {layer.input_shape} "
-                f"({layer.input_shape[-1]} channels last), got {shape}"
-            )
-        layer._set_geometry(shape)
+def _to_2d(X, rank):
+    """View a 1-D input ``(n, steps, c)`` as ``(n, 1, steps, c)``."""
     return X[:, None] if rank == 1 else X
 
 
@@ -155,8 +145,15 @@ def _from_2d(Y, rank):
 
 
 class _ScratchMixin:
-    """Scratch buffers live in ``_cache*`` attributes, which pickles drop
-    (see :meth:`Layer.__getstate__`); recreate them empty on unpickling."""
+    """Geometry per sample shape, and training scratch buffers.
+
+    The geometry of the shape the layer was built for is made once in
+    ``build``; another sample shape (e.g. a batch of shorter padded sequences)
+    gets its own geometry, made per call and never stored on the layer, so
+    inference writes nothing. Scratch buffers live in ``_cache*`` attributes,
+    used in training only and dropped from pickles (recreated empty on
+    unpickling).
+    """
 
     def _reset_scratch(self):
         self._cache_pad = [None, None]
@@ -166,6 +163,36 @@ class _ScratchMixin:
         self.__dict__.update(state)
         self._reset_scratch()
 
+    def _set_geometry(self, sample_shape):
+        self._grid_ = self._make_geometry(sample_shape)
+        self._geometry_shape = tuple(sample_shape)
+        self._reset_scratch()
+
+    def _make_geometry(self, sample_shape):
+        return self._grid(sample_shape)
+
+    def _geometry(self, sample_shape):
+        """The geometry for samples of ``sample_shape`` (the built one when it matches).
+
+        The weights depend only on the kernel and the channels, which must
+        match what the layer was built for.
+        """
+        sample_shape = tuple(sample_shape)
+        if sample_shape == self._geometry_shape:
+            return self._grid_
+        if len(sample_shape) != len(self.input_shape) or sample_shape[-1] != self.input_shape[-1]:
+            raise ValueError(
+                f"{type(self).__name__} was built for samples of shape {self.input_shape} "
+                f"({self.input_shape[-1]} channels last), got {sample_shape}"
+            )
+        return self._make_geometry(sample_shape)
+
+    def compute_mask(self, mask, X=None):
+        if self.rank != 1:
+            return None
+        g = self._grid_ if X is None else self._geometry(np.shape(X)[1:])
+        return g.mask(mask)
+
 
 # -- convolution ---------------------------------------------------------------
 class _Conv(_ScratchMixin, Layer):
@@ -173,6 +200,10 @@ class _Conv(_ScratchMixin, Layer):
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid",
                  dilation_rate=1, use_bias=True, kernel_initializer="glorot_uniform"):
+        check_int(self, "filters", filters)
+        for name, value in (("kernel_size", kernel_size), ("strides", strides), ("dilation_rate", dilation_rate)):
+            check_int_tuple(self, name, value, self.rank)
+        check_choice(self, "padding", padding, ("valid", "same"))
         self.filters = filters
         self.kernel_size = kernel_size
         self.strides = strides
@@ -197,20 +228,12 @@ class _Conv(_ScratchMixin, Layer):
         hw = tuple(input_shape[:-1]) if r == 2 else (1, input_shape[0])
         return _Grid(hw, k, s, d, _check_padding(self.padding))
 
-    def _set_geometry(self, sample_shape):
-        """Index geometry (and scratch buffers) for samples of ``sample_shape``."""
-        self._grid_ = self._grid(sample_shape)
-        self._geometry_shape = tuple(sample_shape)
-        self._reset_scratch()
-
     def compute_output_shape(self, input_shape):
         grid = self._grid(input_shape)
         spatial = grid.out_hw if self.rank == 2 else grid.out_hw[1:]
         return tuple(spatial) + (int(self.filters),)
 
     def build(self, input_shape, rng, dtype=np.float64):
-        if int(self.filters) < 1:
-            raise ValueError(f"filters must be a positive int, got {self.filters!r}")
         super().build(input_shape, rng, dtype)
         self._set_geometry(self.input_shape)
         in_ch, f = self.input_shape[-1], int(self.filters)
@@ -229,7 +252,7 @@ class _Conv(_ScratchMixin, Layer):
         return self.output_shape
 
     def _buffer(self, key, shape, dtype):
-        """A reusable scratch array (kept across calls, dropped from pickles)."""
+        """A reusable training scratch array (kept across calls, dropped from pickles)."""
         buf = self._cache_buffers.get(key)
         if buf is None or buf.shape != shape or buf.dtype != dtype:
             buf = self._cache_buffers[key] = np.empty(shape, dtype=dtype)
@@ -237,40 +260,46 @@ class _Conv(_ScratchMixin, Layer):
 
     def forward(self, X, training=False, mask=None):
         X = np.asarray(X, dtype=self.dtype)
-        self._cache_in_mask = None
+        in_mask = None
         if mask is not None and self.rank == 1:
             # padded steps read as zeros, like the padding of a sequence alone
-            self._cache_in_mask = np.asarray(mask, dtype=X.dtype)[:, :, None]
-            X = X * self._cache_in_mask
-        X = _to_2d(X, self.rank, self)
-        g = self._grid_  # after _to_2d, which may switch the geometry
+            in_mask = np.asarray(mask, dtype=X.dtype)[:, :, None]
+            X = X * in_mask
+        g = self._geometry(X.shape[1:])
+        X = _to_2d(X, self.rank)
         n, c = X.shape[0], X.shape[-1]
-        Xp = g.pad(X, self._cache_pad)
+        Xp = g.pad(X, self._cache_pad if training else None)
         rows = n * g.out_hw[0] * g.out_hw[1]
         depth = g.kernel[0] * g.kernel[1] * c
         kernel = self.params[0].reshape(depth, -1)
         windows = g.windows(Xp)  # (n, oh, ow, kh, kw, c) view
+
+        def scratch(shape):
+            return self._buffer("cols", shape, X.dtype) if training else np.empty(shape, X.dtype)
+
         # im2col, one strided copy into a contiguous matrix. With a single input
         # channel, the (depth, rows) layout copies whole image rows at a time
         # (about 7x faster); with several channels, (rows, depth) keeps the
         # channel runs contiguous. BLAS takes either orientation without a copy.
-        self._cache_depth_major = c == 1
-        if c == 1:
-            cols = self._buffer("cols", (depth, rows), X.dtype)
+        depth_major = c == 1
+        if depth_major:
+            cols = scratch((depth, rows))
             np.copyto(cols.reshape(g.kernel + (n,) + g.out_hw),
                       windows[..., 0].transpose(3, 4, 0, 1, 2))
-            Y = cols.T @ kernel
+            A = cols.T
         else:
-            cols = self._buffer("cols", (rows, depth), X.dtype)
+            cols = scratch((rows, depth))
             np.copyto(cols.reshape((n,) + g.out_hw + g.kernel + (c,)), windows)
-            Y = cols @ kernel
-        if self.use_bias:
-            Y += self.params[1]
-        self._cache_n = n
+            A = cols
+        bias = self.params[1] if self.use_bias else None
+        Y = inference_product(kernel, bias, training)(A)
+        if training:
+            self._cache_grid, self._cache_n = g, n
+            self._cache_depth_major, self._cache_in_mask = depth_major, in_mask
         return _from_2d(Y.reshape((n,) + g.out_hw + (-1,)), self.rank)
 
     def backward(self, dY):
-        g = self._grid_
+        g = self._cache_grid
         n, f = self._cache_n, int(self.filters)
         cols = self._cache_buffers["cols"]
         dY2 = np.ascontiguousarray(dY, dtype=self.dtype).reshape(-1, f)
@@ -301,11 +330,6 @@ class _Conv(_ScratchMixin, Layer):
         if self._cache_in_mask is not None:
             dX *= self._cache_in_mask
         return dX
-
-    def compute_mask(self, mask):
-        if self.rank != 1:
-            return None
-        return self._grid_.mask(mask)
 
 
 _CONV_DOC = """{rank}-D convolution over channels-last inputs.

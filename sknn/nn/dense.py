@@ -4,8 +4,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import initializers
+from ._checks import check_int, check_real
 from .layer import Layer
 from .sparse_grad import RowSparseGrad
+from .linalg import inference_product
 
 __all__ = ["Dense", "Dropout", "BatchNorm", "Flatten", "Reshape"]
 
@@ -61,6 +63,7 @@ class Dense(Layer):
         bias_initializer="zeros",
         sparse_grad=False,
     ):
+        check_int(self, "units", units)
         self.units = units
         self.use_bias = use_bias
         self.kernel_initializer = kernel_initializer
@@ -100,17 +103,21 @@ class Dense(Layer):
 
     def forward(self, X, training=False, mask=None):
         kernel = self.params[0]
+        bias = self.params[1] if self.use_bias else None
         if sp.issparse(X):
-            Y = np.asarray(X @ kernel)
+            # scipy's CSR product sums each row's entries in stored order: a
+            # row's result never depends on the other rows, in any dtype
             X2 = X
+            Y = np.asarray(X @ kernel)
+            if bias is not None:
+                Y += bias
         else:
             X2 = X.reshape(-1, X.shape[-1]) if X.ndim != 2 else X
-            Y = X2 @ kernel
-        if self.use_bias:
-            Y += self.params[1]
-        self._cache_X = X2
-        self._in_shape = X.shape
-        return Y.reshape(self._in_shape[:-1] + (kernel.shape[1],)) if X.ndim != 2 else Y
+            Y = inference_product(kernel, bias, training)(X2)
+        if training:
+            self._cache_X = X2
+            self._cache_in_shape = X.shape
+        return Y.reshape(X.shape[:-1] + (kernel.shape[1],)) if X.ndim != 2 else Y
 
     def backward(self, dY):
         X = self._cache_X
@@ -132,7 +139,8 @@ class Dense(Layer):
         if not self.input_grad:
             return None
         dX = dY2 @ kernel.T
-        return dX.reshape(self._in_shape) if len(self._in_shape) != 2 else dX
+        shape = self._cache_in_shape
+        return dX.reshape(shape) if len(shape) != 2 else dX
 
     def _sparse_kernel_grad(self, X, dY2):
         """``X.T @ dY2`` kept by rows: only the columns present in the sparse batch."""
@@ -170,15 +178,13 @@ class Dropout(Layer):
     """
 
     def __init__(self, rate=0.5):
+        check_real(self, "rate", rate, low=0.0, high=1.0, high_open=True)
         self.rate = rate
 
-    def build(self, input_shape, rng, dtype=np.float64):
-        if not 0.0 <= float(self.rate) < 1.0:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {self.rate!r}")
-        return super().build(input_shape, rng, dtype)
-
     def forward(self, X, training=False, mask=None):
-        if not training or self.rate == 0:
+        if not training:
+            return X
+        if self.rate == 0:
             self._cache_mask = None
             return X
         rng = getattr(self, "_rng", None)
@@ -229,6 +235,8 @@ class BatchNorm(Layer):
     """
 
     def __init__(self, momentum=0.9, epsilon=1e-5):
+        check_real(self, "momentum", momentum, low=0.0, high=1.0)
+        check_real(self, "epsilon", epsilon, low=0.0, low_open=True)
         self.momentum = momentum
         self.epsilon = epsilon
 
@@ -251,34 +259,32 @@ class BatchNorm(Layer):
         gamma, beta = self.params
         shape = X.shape
         X2 = X.reshape(-1, shape[-1])
-        if training:
-            mean = X2.mean(axis=0)
-            Xc = X2 - mean
-            var = np.mean(Xc * Xc, axis=0)
-            m = self.momentum
-            self.running_mean *= m
-            self.running_mean += (1 - m) * mean
-            self.running_var *= m
-            self.running_var += (1 - m) * var
-        else:
-            Xc = X2 - self.running_mean
-            var = self.running_var
+        if not training:
+            # the running statistics: an affine map per feature, row by row
+            inv_std = 1.0 / np.sqrt(self.running_var + self.epsilon)
+            return ((X2 - self.running_mean) * inv_std * gamma + beta).reshape(shape)
+        mean = X2.mean(axis=0)
+        Xc = X2 - mean
+        var = np.mean(Xc * Xc, axis=0)
+        m = self.momentum
+        self.running_mean *= m
+        self.running_mean += (1 - m) * mean
+        self.running_var *= m
+        self.running_var += (1 - m) * var
         inv_std = 1.0 / np.sqrt(var + self.epsilon)
         Xhat = Xc * inv_std
-        self._cache = (Xhat, inv_std, training)
+        self._cache = (Xhat, inv_std)
         return (Xhat * gamma + beta).reshape(shape)
 
     def backward(self, dY):
         gamma = self.params[0]
-        Xhat, inv_std, training = self._cache
+        Xhat, inv_std = self._cache
         shape = dY.shape
         dY2 = dY.reshape(-1, shape[-1])
         np.sum(dY2 * Xhat, axis=0, out=self.grads[0])
         np.sum(dY2, axis=0, out=self.grads[1])
         if not self.input_grad:
             return None
-        if not training:
-            return (dY2 * (gamma * inv_std)).reshape(shape)
         n = dY2.shape[0]
         dxhat = dY2 * gamma
         dX = (inv_std / n) * (
@@ -304,13 +310,14 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
     def forward(self, X, training=False, mask=None):
-        self._in_shape = X.shape
+        if training:
+            self._cache_in_shape = X.shape
         return X.reshape(X.shape[0], -1)
 
     def backward(self, dY):
-        return dY.reshape(self._in_shape)
+        return dY.reshape(self._cache_in_shape)
 
-    def compute_mask(self, mask):
+    def compute_mask(self, mask, X=None):
         return None
 
 
@@ -324,6 +331,17 @@ class Reshape(Layer):
     """
 
     def __init__(self, target_shape):
+        try:
+            dims = tuple(target_shape)
+        except TypeError:
+            dims = None
+        if dims is None or not all(
+            isinstance(d, (int, np.integer)) and not isinstance(d, bool) and (d >= 1 or d == -1) for d in dims
+        ) or sum(d == -1 for d in dims) > 1:
+            raise ValueError(
+                "Reshape: target_shape must be a tuple of positive ints (one of them may be -1), "
+                f"got {target_shape!r}."
+            )
         self.target_shape = target_shape
 
     def compute_output_shape(self, input_shape):
@@ -340,8 +358,9 @@ class Reshape(Layer):
         return tuple(int(t) for t in target)
 
     def forward(self, X, training=False, mask=None):
-        self._in_shape = X.shape
+        if training:
+            self._cache_in_shape = X.shape
         return X.reshape((X.shape[0],) + self.output_shape)
 
     def backward(self, dY):
-        return dY.reshape(self._in_shape)
+        return dY.reshape(self._cache_in_shape)

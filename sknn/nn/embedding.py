@@ -3,6 +3,7 @@
 import numpy as np
 
 from . import initializers
+from ._checks import check_int
 from .layer import Layer
 from .sparse_grad import RowSparseGrad
 
@@ -65,7 +66,7 @@ class Embedding(Layer):
     >>> X = np.array([[1, 5, 0, 0], [2, 2, 9, 0]])
     >>> layer.forward(X).shape
     (2, 4, 3)
-    >>> layer.compute_mask(None)
+    >>> layer.compute_mask(None, X)
     array([[ True,  True, False, False],
            [ True,  True,  True, False]])
     """
@@ -74,6 +75,8 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, mask_zero=False, embeddings_initializer="uniform",
                  sparse_grad=True):
+        check_int(self, "input_dim", input_dim)
+        check_int(self, "output_dim", output_dim)
         self.input_dim = input_dim
         self.output_dim = output_dim
         self.mask_zero = mask_zero
@@ -118,15 +121,17 @@ class Embedding(Layer):
 
     def forward(self, X, training=False, mask=None):
         idx = self._indices(X)
-        self._cache_idx = idx
-        out_mask = mask
-        if self.mask_zero:
-            out_mask = idx != 0 if mask is None else (np.asarray(mask, dtype=bool) & (idx != 0))
-        self._out_mask = out_mask
+        if training:
+            self._cache_idx = idx
         return np.take(self.params[0], idx, axis=0)
 
-    def compute_mask(self, mask):
-        return self._out_mask
+    def compute_mask(self, mask, X=None):
+        if not self.mask_zero:
+            return mask
+        if X is None:
+            raise ValueError("Embedding(mask_zero=True).compute_mask needs the input X")
+        nonzero = np.asarray(X) != 0
+        return nonzero if mask is None else (np.asarray(mask, dtype=bool) & nonzero)
 
     def backward(self, dY):
         flat = self._cache_idx.reshape(-1)

@@ -2,10 +2,12 @@
 
 import numpy as np
 
-from .activations import Activation
+from ._checks import check_choice, check_int, check_int_sequence, check_real
+from .activations import ACTIVATIONS, Activation
 from .dense import Dense, Dropout
 from .layer import Layer, Sequential
 from .sparse_grad import RowSparseGrad
+from .linalg import inference_product
 
 __all__ = ["NeuMF"]
 
@@ -94,6 +96,12 @@ class NeuMF(Layer):
 
     def __init__(self, n_users, n_items, n_factors=32, hidden_layer_sizes=(64, 32),
                  activation="relu", dropout=0.0, embeddings_scale=0.05, sparse_grad=False):
+        for name, value in (("n_users", n_users), ("n_items", n_items), ("n_factors", n_factors)):
+            check_int(self, name, value)
+        check_int_sequence(self, "hidden_layer_sizes", hidden_layer_sizes)
+        check_choice(self, "activation", activation, sorted(ACTIVATIONS))
+        check_real(self, "dropout", dropout, low=0.0, high=1.0, high_open=True)
+        check_real(self, "embeddings_scale", embeddings_scale, low=0.0)
         self.n_users = n_users
         self.n_items = n_items
         self.n_factors = n_factors
@@ -179,10 +187,12 @@ class NeuMF(Layer):
         z = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
         nb = 4 if self._has_tower else 2
         w, b = self.params[-2], self.params[-1]
-        out = z @ w
+        # a matrix-vector product: correctly rounded at float32 inference, like Dense
+        out = inference_product(w[:, None], None, training)(z)[:, 0]
         out *= known
         out += p[nb][u] * (u > 0) + p[nb + 1][i] * (i > 0) + b[0]
-        self._cache = (u, i, known, pu, qi, z, k, nb)
+        if training:
+            self._cache = (u, i, known, pu, qi, z, k, nb)
         return out[:, None]
 
     def backward(self, dY):

@@ -4,20 +4,36 @@ The contract every layer follows
 --------------------------------
 * ``__init__`` stores configuration only, each argument under its own name, so
   :meth:`Layer.get_config` (and therefore ``repr``, ``clone`` and persistence) can
-  read it back. No arrays are created there.
+  read it back. No arrays are created there. It validates the arguments (the
+  small checkers of :mod:`sknn.nn._checks`): a bad value raises a ValueError
+  naming the layer and the argument where the layer is made.
 * ``build(input_shape, rng, dtype)`` creates the weights. ``input_shape`` excludes
   the batch axis. It sets ``input_shape``, ``output_shape``, ``dtype``, ``params``,
   ``grads`` (parallel lists of arrays, same shapes and dtype) and ``param_names``,
   and returns the output shape.
-* ``forward(X, training=False, mask=None)`` returns the output and keeps what
-  ``backward`` needs. ``mask`` is a boolean ``(n_samples, n_steps)`` array for
-  sequence data or None; layers that do not use it ignore it.
-* ``backward(dY)`` may overwrite ``dY``; it returns the gradient with respect to the last forward input and
-  writes the parameter gradients into ``grads`` (in place where possible). When
+* ``forward(X, training=False, mask=None)`` returns the output. ``mask`` is a
+  boolean ``(n_samples, n_steps)`` array for sequence data or None; layers that
+  do not use it ignore it.
+* **Inference is re-entrant.** With ``training=False``, ``forward`` writes
+  nothing on any object (the layer, its sub-layers, cells, shared geometry):
+  every intermediate is a local, so any number of threads may predict with one
+  network at once. Caches for ``backward`` and reusable scratch buffers exist
+  only in training (``training=True``), under attribute names starting with
+  ``_cache`` (dropped from pickles). Float32 matrix products at inference go
+  through :mod:`sknn.nn.linalg`, so a sample's output is, bit for bit, a
+  function of that sample alone, whatever the batch around it.
+* ``backward(dY)`` follows a *training* forward pass. It may overwrite ``dY``;
+  it returns the gradient with respect to that forward's input and writes the
+  parameter gradients into ``grads`` (in place where possible). When
   ``input_grad`` is False (the first layer of a network) it may skip computing
   ``dX`` and return None.
-* ``compute_mask(mask)`` returns the mask of the layer's output, called after
-  ``forward``. The default passes the mask through.
+* ``compute_mask(mask, X=None)`` returns the mask of the layer's output for the
+  input mask ``mask`` and the input ``X`` (needed by layers whose output mask
+  depends on the input's values or shape, e.g. an Embedding with
+  ``mask_zero``); it is a pure function and may be called before, after or
+  without ``forward``. The default passes the mask through.
+  ``forward_masked(X, training, mask)`` returns ``(output, output_mask)``;
+  containers (:class:`Sequential`) thread masks through it.
 * ``buffers()`` returns the non-trained state arrays by name (batch-norm running
   statistics), updated in place, so they can be saved and restored with the weights.
 * A gradient may be a :class:`~sknn.nn.sparse_grad.RowSparseGrad` instead of an
@@ -131,8 +147,13 @@ class Layer:
     def backward(self, dY):
         raise NotImplementedError
 
-    def compute_mask(self, mask):
+    def compute_mask(self, mask, X=None):
+        """Mask of the output for input mask ``mask`` and input ``X`` (pure)."""
         return mask
+
+    def forward_masked(self, X, training=False, mask=None):
+        """Return ``(forward(X, training, mask), output mask)``."""
+        return self.forward(X, training=training, mask=mask), self.compute_mask(mask, X)
 
     def buffers(self):
         """Non-trained state arrays by name (e.g. batch-norm running statistics)."""
@@ -198,14 +219,18 @@ class Sequential(Layer):
         ]
 
     def forward(self, X, training=False, mask=None):
-        for layer in self.layers:
-            X = layer.forward(X, training=training, mask=mask)
-            mask = layer.compute_mask(mask)
-        self._out_mask = mask
-        return X
+        return self.forward_masked(X, training=training, mask=mask)[0]
 
-    def compute_mask(self, mask):
-        return self._out_mask
+    def forward_masked(self, X, training=False, mask=None):
+        for layer in self.layers:
+            X, mask = layer.forward_masked(X, training=training, mask=mask)
+        return X, mask
+
+    def compute_mask(self, mask, X=None):
+        """The output mask; runs an inference forward pass over ``X`` to find it."""
+        if X is None:
+            raise ValueError("Sequential.compute_mask needs the input X")
+        return self.forward_masked(X, training=False, mask=mask)[1]
 
     def backward(self, dY):
         for layer in reversed(self.layers):

@@ -6,6 +6,7 @@ the training generator (see :meth:`Layer.rng_for_training`).
 
 import numpy as np
 
+from ._checks import check_real
 from .layer import Layer
 
 __all__ = ["GaussianNoise", "MaskingNoise"]
@@ -47,12 +48,8 @@ class GaussianNoise(_Noise):
     """
 
     def __init__(self, stddev=0.1):
+        check_real(self, "stddev", stddev, low=0.0)
         self.stddev = stddev
-
-    def build(self, input_shape, rng, dtype=np.float64):
-        if not float(self.stddev) >= 0.0:
-            raise ValueError(f"GaussianNoise stddev must be >= 0, got {self.stddev!r}")
-        return super().build(input_shape, rng, dtype)
 
     def forward(self, X, training=False, mask=None):
         if not training or self.stddev == 0:
@@ -85,15 +82,13 @@ class MaskingNoise(_Noise):
     """
 
     def __init__(self, rate=0.1):
+        check_real(self, "rate", rate, low=0.0, high=1.0, high_open=True)
         self.rate = rate
 
-    def build(self, input_shape, rng, dtype=np.float64):
-        if not 0.0 <= float(self.rate) < 1.0:
-            raise ValueError(f"MaskingNoise rate must be in [0, 1), got {self.rate!r}")
-        return super().build(input_shape, rng, dtype)
-
     def forward(self, X, training=False, mask=None):
-        if not training or self.rate == 0:
+        if not training:
+            return X
+        if self.rate == 0:
             self._cache_mask = None
             return X
         keep = self._generator().random(X.shape, dtype=np.float32) >= self.rate

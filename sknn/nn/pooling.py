@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .conv import _check_padding, _from_2d, _Grid, _ScratchMixin, _to_2d, _tuple
+from ._checks import check_choice, check_int_tuple
 from .layer import Layer
 
 __all__ = [
@@ -29,6 +30,10 @@ class _Pool(_ScratchMixin, Layer):
     kind = "max"
 
     def __init__(self, pool_size=2, strides=None, padding="valid"):
+        check_int_tuple(self, "pool_size", pool_size, self.rank)
+        if strides is not None:
+            check_int_tuple(self, "strides", strides, self.rank)
+        check_choice(self, "padding", padding, ("valid", "same"))
         self.pool_size = pool_size
         self.strides = strides
         self.padding = padding
@@ -57,53 +62,55 @@ class _Pool(_ScratchMixin, Layer):
         self._set_geometry(self.input_shape)
         return self.output_shape
 
-    def _set_geometry(self, sample_shape):
-        """Index geometry, scratch buffers and pooling counts for ``sample_shape``."""
-        g = self._grid_ = self._grid(sample_shape)
-        self._geometry_shape = tuple(sample_shape)
-        self._reset_scratch()
+    def _make_geometry(self, sample_shape):
+        """Index geometry and pooling counts for ``sample_shape``."""
+        g = self._grid(sample_shape)
         # Windows tile the input: the average-pool gradient is one broadcast
         # into a reshaped view; when they also cover it, nothing needs zeroing.
-        self._tiled = not g.padded and g.strides == g.kernel
-        self._covers = self._tiled and all(
-            o * k == s for o, k, s in zip(g.out_hw, g.kernel, g.in_hw))
-        self._overlap = any(s < k for s, k in zip(g.strides, g.kernel))
+        g.tiled = not g.padded and g.strides == g.kernel
+        g.covers = g.tiled and all(o * k == s for o, k, s in zip(g.out_hw, g.kernel, g.in_hw))
+        g.overlap = any(s < k for s, k in zip(g.strides, g.kernel))
+        g.inv_count = None
         if self.kind == "avg":
             # Keras convention: padded positions do not count in the average.
             ones = np.ones((1,) + g.in_hw + (1,))
-            onesp = g.pad(ones, [None, None])
+            onesp = g.pad(ones)
             count = np.zeros((1,) + g.out_hw + (1,))
             for _, (si, sj) in g.offsets():
                 count += onesp[:, si, sj]
-            self._inv_count = 1.0 / count
+            g.inv_count = 1.0 / count
+        return g
 
-    def _tiles(self, X):
+    @staticmethod
+    def _tiles(X, g):
         """View ``(n, oh, kh, ow, kw, c)`` of a non-padded input tiled by the pool."""
-        g = self._grid_
         (oh, ow), (kh, kw) = g.out_hw, g.kernel
         return X[:, :oh * kh, :ow * kw].reshape(X.shape[0], oh, kh, ow, kw, X.shape[-1])
 
     def forward(self, X, training=False, mask=None):
-        X = _to_2d(np.asarray(X), self.rank, self)
-        g = self._grid_  # after _to_2d, which may switch the geometry
+        X = np.asarray(X)
         if not np.issubdtype(X.dtype, np.floating):
             X = X.astype(self.dtype)
-        self._cache_shape, self._cache_dtype = X.shape, X.dtype
+        g = self._geometry(X.shape[1:])
+        X = _to_2d(X, self.rank)
+        pad_buffer = self._cache_pad if training else None
+        if training:
+            self._cache_grid, self._cache_shape, self._cache_dtype = g, X.shape, X.dtype
         if self.kind == "avg":
             # One strided add per window offset (~4x faster than a mean over
             # the axes of a tiled reshape).
-            Xp = g.pad(X, self._cache_pad)
+            Xp = g.pad(X, pad_buffer)
             it = g.offsets()
             _, (si, sj) = next(it)
             Y = Xp[:, si, sj].copy()
             for _, (si, sj) in it:
                 Y += Xp[:, si, sj]
             if g.padded:
-                Y *= self._inv_count.astype(X.dtype)
+                Y *= g.inv_count.astype(X.dtype)
             else:
                 Y *= X.dtype.type(1.0 / (g.kernel[0] * g.kernel[1]))
             return _from_2d(Y, self.rank)
-        Xp = g.pad(X, self._cache_pad, -np.inf)
+        Xp = g.pad(X, pad_buffer, -np.inf)
         # Running max over kernel offsets: one strided ufunc call per offset.
         it = g.offsets()
         _, (si, sj) = next(it)
@@ -111,25 +118,26 @@ class _Pool(_ScratchMixin, Layer):
         Y = np.maximum(Xp[:, si, sj], Xp[:, si2, sj2])
         for _, (si, sj) in it:
             np.maximum(Y, Xp[:, si, sj], out=Y)
-        self._cache_X, self._cache_Y = Xp, Y
+        if training:
+            self._cache_X, self._cache_Y = Xp, Y
         return _from_2d(Y, self.rank)
 
     def backward(self, dY):
         if not self.input_grad:
             return None
-        g = self._grid_
+        g = self._cache_grid
         shape, dtype = self._cache_shape, self._cache_dtype
         dY = np.asarray(dY, dtype=dtype)
         dY = dY[:, None] if self.rank == 1 else dY
-        if self.kind == "avg" and self._tiled:
+        if self.kind == "avg" and g.tiled:
             (kh, kw) = g.kernel
-            dX = (np.empty if self._covers else np.zeros)(shape, dtype=dtype)
-            self._tiles(dX)[...] = (dY * dtype.type(1.0 / (kh * kw)))[:, :, None, :, None]
+            dX = (np.empty if g.covers else np.zeros)(shape, dtype=dtype)
+            self._tiles(dX, g)[...] = (dY * dtype.type(1.0 / (kh * kw)))[:, :, None, :, None]
             return _from_2d(dX, self.rank)
-        dXp = (np.empty if self._covers else np.zeros)(
+        dXp = (np.empty if g.covers else np.zeros)(
             (shape[0],) + g.padded_hw + (shape[-1],), dtype=dtype)
         if self.kind == "avg":
-            dY = dY * self._inv_count.astype(dtype)
+            dY = dY * g.inv_count.astype(dtype)
             for _, (si, sj) in g.offsets():
                 dXp[:, si, sj] += dY
         else:
@@ -142,16 +150,11 @@ class _Pool(_ScratchMixin, Layer):
                 np.equal(Xp[:, si, sj], Y, out=hit)
                 hit &= free
                 free ^= hit
-                if self._overlap:
+                if g.overlap:
                     dXp[:, si, sj] += dY * hit
                 else:  # disjoint windows: assign, no accumulation needed
                     np.multiply(dY, hit, out=dXp[:, si, sj])
         return _from_2d(g.unpad(dXp), self.rank)
-
-    def compute_mask(self, mask):
-        if self.rank != 1:
-            return None
-        return self._grid_.mask(mask)
 
 
 _POOL_DOC = """{rank}-D {what} pooling over channels-last inputs.
@@ -289,15 +292,17 @@ class GlobalAvgPool(Layer):
             X = X.astype(self.dtype)
         axes = tuple(range(1, X.ndim - 1))
         m = _global_mask(mask, X)
-        self._cache_shape, self._cache_dtype = X.shape, X.dtype
+        weight = None
         if m is None:
-            self._cache_weight = None
-            return X.mean(axis=axes, dtype=X.dtype)
-        count = m.sum(axis=1, keepdims=True)  # (n, 1, 1)
-        weight = m / np.maximum(count, 1).astype(X.dtype)  # (n, steps, 1)
-        weight = weight.astype(X.dtype, copy=False)
-        self._cache_weight = weight
-        return (X * weight).sum(axis=1)
+            Y = X.mean(axis=axes, dtype=X.dtype)
+        else:
+            count = m.sum(axis=1, keepdims=True)  # (n, 1, 1)
+            weight = m / np.maximum(count, 1).astype(X.dtype)  # (n, steps, 1)
+            weight = weight.astype(X.dtype, copy=False)
+            Y = (X * weight).sum(axis=1)
+        if training:
+            self._cache_shape, self._cache_dtype, self._cache_weight = X.shape, X.dtype, weight
+        return Y
 
     def backward(self, dY):
         if not self.input_grad:
@@ -310,7 +315,7 @@ class GlobalAvgPool(Layer):
             return np.broadcast_to(dY.reshape(bshape) * scale, shape).copy()
         return self._cache_weight * dY[:, None, :]
 
-    def compute_mask(self, mask):
+    def compute_mask(self, mask, X=None):
         return None
 
 
@@ -371,8 +376,9 @@ class GlobalMaxPool(Layer):
         Y = np.take_along_axis(flat, arg[:, None, :], axis=1)[:, 0, :]
         if empty is not None and empty.any():
             Y = np.where(empty, 0, Y).astype(X.dtype, copy=False)
-        self._cache_shape, self._cache_dtype = X.shape, X.dtype
-        self._cache_arg, self._cache_empty = arg, empty
+        if training:
+            self._cache_shape, self._cache_dtype = X.shape, X.dtype
+            self._cache_arg, self._cache_empty = arg, empty
         return Y
 
     def backward(self, dY):
@@ -387,5 +393,5 @@ class GlobalMaxPool(Layer):
         np.put_along_axis(dX, self._cache_arg[:, None, :], dY[:, None, :], axis=1)
         return dX.reshape(shape)
 
-    def compute_mask(self, mask):
+    def compute_mask(self, mask, X=None):
         return None

@@ -16,7 +16,9 @@ import copy
 import numpy as np
 
 from . import initializers
+from ._checks import check_choice, check_int
 from .layer import Layer
+from .linalg import inference_product
 from .recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
 
 __all__ = [
@@ -85,6 +87,7 @@ class Recurrent(Layer):
         kernel_initializer="glorot_uniform",
         recurrent_initializer="orthogonal",
     ):
+        check_int(self, "units", units)
         self.units = units
         self.return_sequences = return_sequences
         self.kernel_initializer = kernel_initializer
@@ -131,22 +134,23 @@ class Recurrent(Layer):
         U = self.units
         kernel, recurrent, bias = self.params
         Xt = np.ascontiguousarray(X.transpose(1, 0, 2))  # time-major
-        xw = (Xt.reshape(T * n, F) @ kernel).reshape(T, n, -1)
+        xw = inference_product(kernel, None, training)(Xt.reshape(T * n, F)).reshape(T, n, -1)
         states = [np.empty((T + 1, n, U), dtype=self.dtype) for _ in range(cell.n_states)]
         for s in states:
             s[0] = 0
-        cell.start(recurrent, bias, xw, states, training)
+        ps = cell.start(recurrent, bias, xw, states, training)
         mask, keep, pad_steps = self._mask_info(mask, n, T)
         pad = set(pad_steps)
         prev = [s[0] for s in states]
         for t in range(T):
             new = [s[t + 1] for s in states]
-            cell.forward_step(t, xw[t], prev, new)
+            cell.forward_step(ps, t, xw[t], prev, new)
             if t in pad:  # padded samples carry the previous state
                 for s in states:
                     np.copyto(s[t + 1], s[t], where=keep[t])
             prev = new
-        self._cache = (Xt, states, keep, pad_steps, mask)
+        if training:
+            self._cache = (Xt, states, keep, pad_steps, mask, ps)
         H = states[0]
         if not self.return_sequences:
             return H[T].copy()
@@ -166,11 +170,11 @@ class Recurrent(Layer):
         pad_steps = np.flatnonzero(keep.any(axis=(1, 2))).tolist()
         return mask, keep, pad_steps
 
-    def compute_mask(self, mask):
+    def compute_mask(self, mask, X=None):
         return mask if self.return_sequences else None
 
     def backward(self, dY):
-        Xt, states, keep, pad_steps, mask = self._cache
+        Xt, states, keep, pad_steps, mask, ps = self._cache
         cell = self.cell
         T, n, F = Xt.shape
         U = self.units
@@ -188,11 +192,11 @@ class Recurrent(Layer):
         else:
             dS[0] += dY
         pad = set(pad_steps)
-        cell.start_backward()
+        cell.start_backward(ps)
         for t in range(T - 1, -1, -1):
             if self.return_sequences:
                 dS[0] += dYt[t]
-            cell.backward_step(t, dS, dS_prev, dxw[t], drec[t])
+            cell.backward_step(ps, t, dS, dS_prev, dxw[t], drec[t])
             if t in pad:
                 valid = ~keep[t]
                 dxw[t] *= valid
@@ -266,6 +270,7 @@ class SimpleRNN(Recurrent):
         recurrent_initializer="orthogonal",
     ):
         super().__init__(units, return_sequences, kernel_initializer, recurrent_initializer)
+        check_choice(self, "activation", activation, ("tanh", "relu"))
         self.activation = activation
 
     def _make_cell(self):
@@ -418,6 +423,9 @@ class Bidirectional(Layer):
     """
 
     def __init__(self, layer, merge_mode="concat"):
+        if not isinstance(layer, Recurrent):
+            raise ValueError(f"Bidirectional: layer must be a recurrent layer (SimpleRNN, LSTM, GRU), got {layer!r}.")
+        check_choice(self, "merge_mode", merge_mode, ("concat", "sum"))
         self.layer = layer
         self.merge_mode = merge_mode
 
@@ -462,24 +470,25 @@ class Bidirectional(Layer):
         Yf = self.forward_layer.forward(X, training=training, mask=mask)
         mask_r = None if mask is None else np.asarray(mask, dtype=bool)[:, ::-1]
         Yb = self.backward_layer.forward(X[:, ::-1], training=training, mask=mask_r)
-        self._sequences = Yb.ndim == 3
-        if self._sequences:
+        sequences = Yb.ndim == 3
+        if sequences:
             Yb = Yb[:, ::-1]
-        self._split = Yf.shape[-1]
-        self._out_mask = self.forward_layer.compute_mask(mask)
+        if training:
+            self._cache_split = (Yf.shape[-1], sequences)
         if self.merge_mode == "concat":
             return np.concatenate([Yf, Yb], axis=-1)
         return Yf + Yb
 
-    def compute_mask(self, mask):
-        return self._out_mask
+    def compute_mask(self, mask, X=None):
+        return self.forward_layer.compute_mask(mask, X)
 
     def backward(self, dY):
+        split, sequences = self._cache_split
         if self.merge_mode == "concat":
-            dYf, dYb = dY[..., : self._split], dY[..., self._split :]
+            dYf, dYb = dY[..., :split], dY[..., split:]
         else:
             dYf = dYb = dY
-        if self._sequences:
+        if sequences:
             dYb = dYb[:, ::-1]
         dXf = self.forward_layer.backward(dYf)
         dXb = self.backward_layer.backward(dYb)

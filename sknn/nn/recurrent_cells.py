@@ -7,6 +7,8 @@ import inspect
 
 import numpy as np
 
+from .linalg import inference_product
+
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell"]
 
 
@@ -23,10 +25,24 @@ def _sigmoid_(a):
     return a
 
 
+class _Pass:
+    """The state of one forward pass of a cell over a sequence.
+
+    Made by :meth:`_Cell.start` and handed back to every step: it holds the
+    pass's weights view, products, work buffers and (in training) what the
+    backward steps need. It is never stored on the cell, so several passes can
+    run at once; the layer keeps it only in training, for ``backward``.
+    """
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+
 class _Cell:
     """One time step of a recurrent layer (not a Layer: it owns no weights).
 
-    The sequence loop hands the cell, for each step ``t``:
+    The sequence loop hands the cell, for each step ``t``, the pass object
+    returned by :meth:`start` and:
 
     * ``xw_t`` -- the input projection ``x_t @ kernel`` (bias added by
       :meth:`start`), shape ``(n, n_gates * units)``; the cell may overwrite it
@@ -40,6 +56,9 @@ class _Cell:
     (``dxw_t``) and the recurrent product ``h_{t-1} @ recurrent_kernel``
     (``drec_t``, the same array as ``dxw_t`` unless
     ``separate_recurrent_grad``).
+
+    A cell holds configuration only: everything a pass needs lives in its
+    :class:`_Pass`, so concurrent inference passes never share a buffer.
     """
 
     n_gates = 1
@@ -53,20 +72,23 @@ class _Cell:
         return np.zeros(self.n_gates * self.units, dtype=dtype)
 
     def start(self, recurrent_kernel, bias, xw, states, training):
-        """Prepare a forward pass over ``xw`` (T, n, G*U), in place."""
+        """Prepare a forward pass over ``xw`` (T, n, G*U), in place; returns the pass."""
         xw += bias
-        self.R = recurrent_kernel
-        self._cache_xw = xw
-        self._cache_states = states
+        return self._new_pass(recurrent_kernel, None, xw, states, training)
 
-    def start_backward(self):
-        self.RT = np.ascontiguousarray(self.R.T)
+    @staticmethod
+    def _new_pass(R, rec_bias, xw, states, training):
+        # float32 inference: correctly rounded products, independent of the batch
+        return _Pass(R=R, rec=inference_product(R, rec_bias, training), xw=xw, states=states)
+
+    def start_backward(self, ps):
+        ps.RT = np.ascontiguousarray(ps.R.T)
 
     def bias_grad(self, dxw, drec, out):
         np.sum(dxw.reshape(-1, dxw.shape[-1]), axis=0, out=out)
 
     def __getstate__(self):
-        # configuration only: weights belong to the layer, the rest are work buffers
+        # configuration only: weights belong to the layer, passes to their calls
         names = inspect.signature(type(self).__init__).parameters
         return {k: v for k, v in self.__dict__.items() if k in names}
 
@@ -113,29 +135,29 @@ class SimpleRNNCell(_Cell):
         self.activation = activation
 
     def start(self, recurrent_kernel, bias, xw, states, training):
-        super().start(recurrent_kernel, bias, xw, states, training)
-        n = xw.shape[1]
-        self._tmp = np.empty((n, self.units), dtype=xw.dtype)
+        ps = super().start(recurrent_kernel, bias, xw, states, training)
+        ps.tmp = np.empty((xw.shape[1], self.units), dtype=xw.dtype)
+        return ps
 
-    def forward_step(self, t, xw_t, prev, new):
+    def forward_step(self, ps, t, xw_t, prev, new):
         if t > 0:
-            np.matmul(prev[0], self.R, out=self._tmp)
-            xw_t += self._tmp
+            ps.rec(prev[0], out=ps.tmp)
+            xw_t += ps.tmp
         if self.activation == "tanh":
             np.tanh(xw_t, out=new[0])
         else:
             np.maximum(xw_t, 0, out=new[0])
 
-    def backward_step(self, t, dS, dS_prev, dxw_t, drec_t):
-        h = self._cache_states[0][t + 1]
+    def backward_step(self, ps, t, dS, dS_prev, dxw_t, drec_t):
+        h = ps.states[0][t + 1]
         if self.activation == "tanh":
             np.multiply(h, h, out=dxw_t)
             np.subtract(1, dxw_t, out=dxw_t)
             dxw_t *= dS[0]
         else:
-            np.greater(h, 0, out=self._tmp)  # bool -> float cast on write
-            np.multiply(dS[0], self._tmp, out=dxw_t)
-        np.matmul(dxw_t, self.RT, out=dS_prev[0])
+            np.greater(h, 0, out=ps.tmp)  # bool -> float cast on write
+            np.multiply(dS[0], ps.tmp, out=dxw_t)
+        np.matmul(dxw_t, ps.RT, out=dS_prev[0])
 
 
 class LSTMCell(_Cell):
@@ -196,24 +218,26 @@ class LSTMCell(_Cell):
     def start(self, recurrent_kernel, bias, xw, states, training):
         # sigmoid(x) = (1 + tanh(x / 2)) / 2: one tanh over all four gates (numpy's
         # tanh is vectorised and stable, see _sigmoid_); the halving
-        # of the sigmoid gates' pre-activations is folded into R and the bias.
+        # of the sigmoid gates' pre-activations is folded into R and the bias
+        # (exact: a power of two).
         U = self.units
         scale = np.full(4 * U, 0.5, dtype=xw.dtype)
         scale[2 * U : 3 * U] = 1
         xw *= scale
-        super().start(recurrent_kernel * scale, bias * scale, xw, states, training)
-        self._R_unscaled = recurrent_kernel
+        ps = super().start(recurrent_kernel * scale, bias * scale, xw, states, training)
+        ps.R_unscaled = recurrent_kernel
         T, n, _ = xw.shape
-        self._cache_tc = np.empty((T, n, U), dtype=xw.dtype)  # tanh(c_t)
-        self._rec = np.empty((n, 4 * U), dtype=xw.dtype)
-        self._tmp = np.empty((n, U), dtype=xw.dtype)
+        ps.tc = np.empty((T, n, U), dtype=xw.dtype)  # tanh(c_t)
+        ps.rec_out = np.empty((n, 4 * U), dtype=xw.dtype)
+        ps.tmp = np.empty((n, U), dtype=xw.dtype)
+        return ps
 
-    def forward_step(self, t, xw_t, prev, new):
+    def forward_step(self, ps, t, xw_t, prev, new):
         U = self.units
         a = xw_t
         if t > 0:
-            np.matmul(prev[0], self.R, out=self._rec)
-            a += self._rec
+            ps.rec(prev[0], out=ps.rec_out)
+            a += ps.rec_out
         np.tanh(a, out=a)
         for s in (a[:, : 2 * U], a[:, 3 * U :]):
             s *= 0.5
@@ -221,24 +245,24 @@ class LSTMCell(_Cell):
         i, f, g, o = a[:, :U], a[:, U : 2 * U], a[:, 2 * U : 3 * U], a[:, 3 * U :]
         c_new = new[1]
         np.multiply(f, prev[1], out=c_new)
-        np.multiply(i, g, out=self._tmp)
-        c_new += self._tmp
-        tc = self._cache_tc[t]
+        np.multiply(i, g, out=ps.tmp)
+        c_new += ps.tmp
+        tc = ps.tc[t]
         np.tanh(c_new, out=tc)
         np.multiply(o, tc, out=new[0])
 
-    def start_backward(self):
-        self.RT = np.ascontiguousarray(self._R_unscaled.T)
-        self._dct = np.empty_like(self._tmp)
+    def start_backward(self, ps):
+        ps.RT = np.ascontiguousarray(ps.R_unscaled.T)
+        ps.dct = np.empty_like(ps.tmp)
 
-    def backward_step(self, t, dS, dS_prev, dxw_t, drec_t):
+    def backward_step(self, ps, t, dS, dS_prev, dxw_t, drec_t):
         U = self.units
         dh, dc = dS
-        a = self._cache_xw[t]
+        a = ps.xw[t]
         i, f, g, o = a[:, :U], a[:, U : 2 * U], a[:, 2 * U : 3 * U], a[:, 3 * U :]
-        tc = self._cache_tc[t]
-        c_prev = self._cache_states[1][t]
-        dct = self._dct
+        tc = ps.tc[t]
+        c_prev = ps.states[1][t]
+        dct = ps.dct
         # total gradient on c_t: from the future plus through h_t = o * tanh(c_t)
         np.multiply(tc, tc, out=dct)
         np.subtract(1, dct, out=dct)
@@ -251,14 +275,14 @@ class LSTMCell(_Cell):
         np.multiply(dct, i, out=d[:, 2 * U : 3 * U])
         np.multiply(dh, tc, out=d[:, 3 * U :])
         # local derivatives: s(1 - s) for the sigmoid gates, 1 - g^2 for g
-        deriv = self._rec
+        deriv = ps.rec_out
         np.subtract(1, a, out=deriv)
         deriv *= a
         dg = deriv[:, 2 * U : 3 * U]
         np.multiply(g, g, out=dg)
         np.subtract(1, dg, out=dg)
         d *= deriv
-        np.matmul(d, self.RT, out=dS_prev[0])
+        np.matmul(d, ps.RT, out=dS_prev[0])
         np.multiply(dct, f, out=dS_prev[1])
 
 
@@ -314,47 +338,49 @@ class GRUCell(_Cell):
         return np.zeros((2, 3 * self.units), dtype=dtype)
 
     def start(self, recurrent_kernel, bias, xw, states, training):
-        super().start(recurrent_kernel, bias[0], xw, states, training)
+        xw += bias[0]
+        # the recurrent bias goes inside the recurrent product: h @ U + b_h
+        ps = self._new_pass(recurrent_kernel, bias[1], xw, states, training)
         T, n, _ = xw.shape
         U = self.units
-        self.brec = bias[1]
-        self._cache_hn = np.empty((T, n, U), dtype=xw.dtype)  # h_{t-1} U_n + b_hn
-        self._rec = np.empty((n, 3 * U), dtype=xw.dtype)
-        self._tmp = np.empty((n, U), dtype=xw.dtype)
+        ps.brec = bias[1]
+        ps.hn = np.empty((T, n, U), dtype=xw.dtype)  # h_{t-1} U_n + b_hn
+        ps.rec_out = np.empty((n, 3 * U), dtype=xw.dtype)
+        ps.tmp = np.empty((n, U), dtype=xw.dtype)
+        return ps
 
-    def forward_step(self, t, xw_t, prev, new):
+    def forward_step(self, ps, t, xw_t, prev, new):
         U = self.units
         h = prev[0]
-        rec = self._rec
+        rec = ps.rec_out
         if t > 0:
-            np.matmul(h, self.R, out=rec)
-            rec += self.brec
+            ps.rec(h, out=rec)
         else:  # h_0 = 0
-            rec[...] = self.brec
+            rec[...] = ps.brec
         a = xw_t
         rz = a[:, : 2 * U]
         rz += rec[:, : 2 * U]
         _sigmoid_(rz)
         r, z, n_ = a[:, :U], a[:, U : 2 * U], a[:, 2 * U :]
-        hn = self._cache_hn[t]
+        hn = ps.hn[t]
         hn[...] = rec[:, 2 * U :]
-        np.multiply(r, hn, out=self._tmp)
-        n_ += self._tmp
+        np.multiply(r, hn, out=ps.tmp)
+        n_ += ps.tmp
         np.tanh(n_, out=n_)
-        tmp = self._tmp
+        tmp = ps.tmp
         np.subtract(h, n_, out=tmp)
         tmp *= z
         np.add(n_, tmp, out=new[0])
 
-    def backward_step(self, t, dS, dS_prev, dxw_t, drec_t):
+    def backward_step(self, ps, t, dS, dS_prev, dxw_t, drec_t):
         U = self.units
         dh = dS[0]
-        h = self._cache_states[0][t]
-        a = self._cache_xw[t]
+        h = ps.states[0][t]
+        a = ps.xw[t]
         r, z, n_ = a[:, :U], a[:, U : 2 * U], a[:, 2 * U :]
-        hn = self._cache_hn[t]
+        hn = ps.hn[t]
         dr, dz, dn = dxw_t[:, :U], dxw_t[:, U : 2 * U], dxw_t[:, 2 * U :]
-        tmp = self._tmp
+        tmp = ps.tmp
         np.subtract(1, z, out=tmp)
         # candidate pre-activation: dh * (1 - z) * (1 - n^2)
         np.multiply(n_, n_, out=dn)
@@ -373,7 +399,7 @@ class GRUCell(_Cell):
         dr *= tmp
         drec_t[:, : 2 * U] = dxw_t[:, : 2 * U]
         np.multiply(dn, r, out=drec_t[:, 2 * U :])
-        np.matmul(drec_t, self.RT, out=dS_prev[0])
+        np.matmul(drec_t, ps.RT, out=dS_prev[0])
         np.multiply(dh, z, out=tmp)
         dS_prev[0] += tmp
 

@@ -5,6 +5,7 @@ import numpy as np
 from . import initializers
 from .dense import Dense
 from .layer import Layer
+from .linalg import inference_product
 
 __all__ = ["TiedDense"]
 
@@ -49,6 +50,8 @@ class TiedDense(Layer):
     """
 
     def __init__(self, source, use_bias=True, bias_initializer="zeros"):
+        if not isinstance(source, Dense):
+            raise ValueError(f"TiedDense: source must be a Dense layer, got {type(source).__name__}.")
         self.source = source
         self.use_bias = use_bias
         self.bias_initializer = bias_initializer
@@ -97,11 +100,10 @@ class TiedDense(Layer):
     def forward(self, X, training=False, mask=None):
         W = self.source.params[0]
         X2 = X.reshape(-1, X.shape[-1]) if X.ndim != 2 else X
-        Y = X2 @ W.T
-        if self.use_bias:
-            Y += self.params[0]
-        self._cache_X = X2
-        self._in_shape = X.shape
+        Y = inference_product(W.T, self.params[0] if self.use_bias else None, training)(X2)
+        if training:
+            self._cache_X = X2
+            self._cache_in_shape = X.shape
         return Y.reshape(X.shape[:-1] + (W.shape[0],)) if X.ndim != 2 else Y
 
     def backward(self, dY):
@@ -116,7 +118,8 @@ class TiedDense(Layer):
         if not self.input_grad:
             return None
         dX = dY2 @ W
-        return dX.reshape(self._in_shape) if len(self._in_shape) != 2 else dX
+        shape = self._cache_in_shape
+        return dX.reshape(shape) if len(shape) != 2 else dX
 
     def take_kernel_grad(self):
         """The pending kernel-gradient contribution (or None), consumed once."""

@@ -222,3 +222,19 @@ def test_bad_inputs(digits):
         small(layers=[Dense(3)], decoder_layers=[Dense(10)]).fit(X)
     with pytest.raises(ValueError, match="activation has 3 entries"):
         small(activation=["relu"] * 3).fit(X)
+
+
+
+def test_float32_model_refuses_values_beyond_float32():
+    # the network's dtype follows X: fitted on float32, it is a float32 network
+    X = np.random.default_rng(0).standard_normal((40, 6))
+    ae = AutoencoderTransformer(hidden_layer_sizes=(4, 2), max_iter=5, random_state=0).fit(X.astype(np.float32))
+    before = ae.transform(X)
+    for method in (ae.transform, ae.score_samples, ae.score):
+        with pytest.raises(ValueError, match="beyond the range of float32"):
+            method(X * 1e39)
+    with pytest.raises(ValueError, match="beyond the range of float32"):
+        ae.inverse_transform(before.astype(np.float64) * 1e39)
+    with pytest.raises(ValueError, match="beyond the range of float32"):
+        ae.partial_fit(X * 1e39)  # continues the float32 network
+    np.testing.assert_array_equal(ae.transform(X), before)

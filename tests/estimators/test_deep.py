@@ -272,3 +272,40 @@ def test_invalid_parameters(blobs):
         with pytest.raises(ValueError), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             est.fit(X, y)
+
+
+# -- float32 networks refuse input beyond float32's range ------------------------------------
+@pytest.mark.parametrize(
+    "est",
+    [
+        NeuralNetClassifier(**FAST),
+        NeuralNetRegressor(**FAST),
+        ConvNetClassifier(filters=(4,), hidden_layer_sizes=(8,), **FAST),
+        RNNClassifier(units=4, **FAST),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_float32_network_refuses_values_beyond_float32(blobs, est):
+    X, y = blobs
+    target = y if hasattr(est, "predict_proba") else X[:, 0]
+    with pytest.raises(ValueError, match="beyond the range of float32"):
+        clone(est).fit(X * 1e39, target)  # finite float64, inf in float32
+    est = clone(est).fit(X, target)
+    before = est.predict(X)
+    for method in ("predict", "predict_proba") if hasattr(est, "predict_proba") else ("predict",):
+        with pytest.raises(ValueError, match="beyond the range of float32.*dtype='float64'"):
+            getattr(est, method)(X * 1e39)
+    np.testing.assert_array_equal(est.predict(X), before)
+    # the same data is fine for a float64 network, and NaN-free
+    wide = clone(est).set_params(dtype="float64").fit(X * 1e39, target)
+    assert np.isfinite(wide.predict(X * 1e39).astype(float)).all()
+
+
+def test_refit_refused_for_range_keeps_the_fitted_model(blobs):
+    X, y = blobs
+    est = NeuralNetClassifier(**FAST).fit(X, y)
+    before, network = est.predict_proba(X), est.network_
+    with pytest.raises(ValueError, match="beyond the range of float32"):
+        est.fit(X * 1e39, y)
+    assert est.network_ is network
+    np.testing.assert_array_equal(est.predict_proba(X), before)

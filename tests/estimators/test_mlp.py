@@ -538,3 +538,19 @@ def test_bad_hyper_parameters(iris, params, match):
     X, y = iris
     with pytest.raises(ValueError, match=match):
         MLPClassifier(**{**SMALL, **params}).fit(X, y)
+
+
+def test_float64_model_converts_float32_input_per_batch():
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    reg = MLPRegressor(hidden_layer_sizes=(2,), max_iter=5, random_state=0)
+    reg.fit(rng.standard_normal((50, 50)), rng.standard_normal(50))  # a float64 network
+    X = rng.standard_normal((40000, 50)).astype(np.float32)  # 8 MB
+    expected = reg.predict(X[:10].astype(np.float64))
+    tracemalloc.start()
+    pred = reg.predict(X)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 4e6, peak  # a float64 copy of the whole X would be 16 MB
+    np.testing.assert_allclose(pred[:10], expected, rtol=1e-12)  # float64: BLAS order only

@@ -40,7 +40,7 @@ def test_neumf_unknown_index_falls_back_to_biases():
     names["user_bias"][:] = [0, 1, 2, 3, 4]
     names["item_bias"][:] = [0, 10, 20, 30, 40, 50]
     names["output_bias"][:] = 100
-    out = layer.forward(np.array([[0, 2], [3, 0], [0, 0]]))[:, 0]
+    out = layer.forward(np.array([[0, 2], [3, 0], [0, 0]]), training=True)[:, 0]
     np.testing.assert_allclose(out, [120, 103, 100])
     layer.backward(np.ones((3, 1)))
     for name, g in zip(layer.param_names[:6], layer.grads[:6]):

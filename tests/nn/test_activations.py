@@ -55,3 +55,26 @@ def test_get_rejects_unknown_name():
     with pytest.raises(ValueError, match="Unknown activation 'swishy'"):
         activations.get("swishy")
     assert activations.get("tanh").name == "tanh"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_rows_are_batch_invariant(rows_invariant, name):
+    layer = Activation(name)
+    layer.build((6,), np.random.default_rng(0), np.float32)
+    X = (np.random.default_rng(1).standard_normal((17, 6)) * 4).astype(np.float32)
+    assert rows_invariant(layer, X).dtype == np.float32
+
+
+def test_unbuilt_activation_writes_nothing_at_inference(fingerprint):
+    layer = Activation("leaky_relu", alpha=0.2)
+    before = fingerprint(layer)
+    np.testing.assert_array_equal(layer.forward(np.array([[-1.0, 2.0]])), [[-0.2, 2.0]])
+    assert fingerprint(layer) == before
+
+
+def test_bad_configuration_is_refused_where_the_layer_is_made():
+    with pytest.raises(ValueError, match="^Activation: Unknown activation 'swishy'"):
+        Activation("swishy")
+    with pytest.raises(ValueError, match="^Activation: alpha must be"):
+        Activation("elu", alpha="1")
+    assert Activation("leaky_relu", alpha=np.float32(0.1)).forward(np.array([-1.0]))[0] == np.float32(-0.1)

@@ -127,3 +127,33 @@ def test_activity_l1_is_identity_at_inference():
     assert layer.forward(X, training=False) is X
     assert layer.penalty() == 0.0
     assert max(check_layer_gradients(ActivityL1(0.0), X).values()) < TOL
+
+
+# -- float32 inference: a row's output depends on that row only, and writes nothing ------
+def test_rows_are_batch_invariant(rows_invariant):
+    enc = Dense(6)
+    net = Sequential([GaussianNoise(0.3), MaskingNoise(0.2), enc, Activation("tanh"), ActivityL1(0.01),
+                      TiedDense(enc)])
+    net.build((40,), np.random.default_rng(0), np.float32)
+    X = np.random.default_rng(1).standard_normal((23, 40)).astype(np.float32)
+    penalty = net.layers[4]
+    Y = rows_invariant(net, X)
+    assert Y.dtype == np.float32 and Y.shape == (23, 40)
+    assert penalty.penalty() > 0  # the training pass's penalty, left as it was by inference
+
+
+@pytest.mark.parametrize(
+    "make, where",
+    [
+        (lambda: GaussianNoise(-0.1), "GaussianNoise: stddev"),
+        (lambda: GaussianNoise(np.nan), "GaussianNoise: stddev"),
+        (lambda: MaskingNoise(1.0), "MaskingNoise: rate"),
+        (lambda: MaskingNoise(True), "MaskingNoise: rate"),
+        (lambda: ActivityL1(-1), "ActivityL1: strength"),
+        (lambda: ActivityL1("0.1"), "ActivityL1: strength"),
+        (lambda: TiedDense(Activation("relu")), "TiedDense: source"),
+    ],
+)
+def test_bad_configuration_is_refused_where_the_layer_is_made(make, where):
+    with pytest.raises(ValueError, match=f"^{where} must be"):
+        make()

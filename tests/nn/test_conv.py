@@ -280,7 +280,7 @@ def test_maxpool_ties_route_gradient_once():
     layer = MaxPool2D(2, strides=1)
     X = np.ones((1, 3, 3, 1))
     layer.build(X.shape[1:], _rng())
-    layer.forward(X)
+    layer.forward(X, training=True)
     dX = layer.backward(np.ones((1, 2, 2, 1)))
     # each window sends its whole gradient to one input (the first maximum)
     assert dX.sum() == 4
@@ -320,7 +320,7 @@ def test_float32_masked_global_pool(cls):
     mask = np.array([[1, 1, 0, 0, 0], [0] * 5], dtype=bool)
     layer = cls()
     layer.build((5, 3), _rng(), np.float32)
-    Y = layer.forward(X, mask=mask)
+    Y = layer.forward(X, training=True, mask=mask)
     assert Y.dtype == np.float32
     assert layer.backward(np.ones_like(Y)).dtype == np.float32
 
@@ -337,7 +337,7 @@ def test_first_layer_skips_input_gradient():
     layer = Conv2D(2, 3)
     layer.input_grad = False
     layer.build((5, 5, 1), _rng())
-    Y = layer.forward(_rng().standard_normal((2, 5, 5, 1)))
+    Y = layer.forward(_rng().standard_normal((2, 5, 5, 1)), training=True)
     assert layer.backward(np.ones_like(Y)) is None
     assert np.any(layer.grads[0] != 0)
 
@@ -361,7 +361,7 @@ def test_global_pool_ignores_padded_steps(cls):
     mask = np.arange(6)[None, :] < np.array(lengths)[:, None]
     layer = cls()
     layer.build(X.shape[1:], _rng())
-    Y = layer.forward(X, mask=mask)
+    Y = layer.forward(X, training=True, mask=mask)
     X_garbage = X.copy()
     X_garbage[~mask] = 1e6  # would dominate both the mean and the max
     np.testing.assert_array_equal(layer.forward(X_garbage, mask=mask), Y)
@@ -379,7 +379,7 @@ def test_global_pool_fully_masked_sample_gives_zeros(cls):
     mask = np.array([[True] * 4, [False] * 4])
     layer = cls()
     layer.build(X.shape[1:], _rng())
-    Y = layer.forward(X, mask=mask)
+    Y = layer.forward(X, training=True, mask=mask)
     assert np.all(Y[1] == 0) and np.all(np.isfinite(Y))
     assert np.all(layer.backward(np.ones_like(Y))[1] == 0)
 
@@ -415,8 +415,8 @@ def test_other_sequence_lengths_reuse_the_weights(layer):
         for dst, src in zip(fresh.params, layer.params):
             dst[...] = src
         np.testing.assert_allclose(layer.forward(X), fresh.forward(X))
-        dY = rng.standard_normal(fresh.forward(X).shape)
-        layer.forward(X)
+        dY = rng.standard_normal(fresh.forward(X, training=True).shape)
+        layer.forward(X, training=True)
         np.testing.assert_allclose(layer.backward(dY.copy()), fresh.backward(dY.copy()))
 
 
@@ -438,3 +438,84 @@ def test_masked_conv1d_gradients():
     X = np.random.default_rng(0).standard_normal((2, 6, 2))
     errors = check_layer_gradients(Conv1D(2, 3, padding="same"), X, mask=mask)
     assert max(errors.values()) < 1e-6
+
+
+# -- float32 inference: a row's output depends on that row only --------------------------
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (Conv2D(5, 3), (6, 6, 1)),
+        (Conv2D(4, (3, 2), strides=2, padding="same"), (7, 6, 3)),
+        (Conv2D(3, 3, dilation_rate=2, padding="same"), (7, 7, 2)),
+        (Conv1D(6, 3, strides=2, padding="same"), (11, 3)),
+        (Conv1D(4, 2, dilation_rate=3), (12, 1)),
+        (MaxPool2D(2), (6, 6, 3)),
+        (MaxPool2D(3, strides=2, padding="same"), (7, 6, 2)),
+        (AvgPool2D(2, strides=1, padding="same"), (5, 5, 2)),
+        (MaxPool1D(2), (9, 3)),
+        (AvgPool1D(3, strides=2, padding="same"), (9, 3)),
+        (GlobalAvgPool(), (5, 4, 3)),
+        (GlobalMaxPool(), (5, 4, 3)),
+        (GlobalAvgPool(), (9, 1)),
+    ],
+    ids=lambda v: type(v).__name__ if not isinstance(v, tuple) else str(v),
+)
+def test_rows_are_batch_invariant(rows_invariant, layer, shape):
+    layer.build(shape, _rng(), np.float32)
+    X = _rng(5).standard_normal((13,) + shape).astype(np.float32) * 3
+    rows_invariant(layer, X)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [Conv1D(4, 3, padding="same"), Conv1D(3, 2, strides=2), MaxPool1D(2), AvgPool1D(2, padding="same"),
+     GlobalAvgPool(), GlobalMaxPool()],
+    ids=lambda layer: type(layer).__name__,
+)
+def test_masked_rows_are_batch_invariant(rows_invariant, layer):
+    layer.build((10, 3), _rng(), np.float32)
+    X = _rng(6).standard_normal((12, 10, 3)).astype(np.float32)
+    lengths = _rng(7).integers(0, 11, 12)
+    mask = np.arange(10) < lengths[:, None]
+    rows_invariant(layer, X, mask=mask)
+    np.testing.assert_array_equal(layer.compute_mask(mask, X), layer.forward_masked(X, mask=mask)[1])
+
+
+def test_other_sequence_lengths_leave_the_layer_unchanged(fingerprint):
+    layer = Conv1D(3, 3, padding="same")
+    layer.build((9, 2), _rng(), np.float32)
+    before = fingerprint(layer)
+    short = _rng(1).standard_normal((4, 5, 2)).astype(np.float32)
+    layer.forward(short)
+    layer.compute_mask(np.ones((4, 5), bool), short)
+    assert fingerprint(layer) == before
+
+
+# -- configuration is validated where the layer is made ------------------------------------
+@pytest.mark.parametrize(
+    "make, where",
+    [
+        (lambda: Conv2D(0, 3), "Conv2D: filters"),
+        (lambda: Conv2D(2.5, 3), "Conv2D: filters"),
+        (lambda: Conv1D("8", 3), "Conv1D: filters"),
+        (lambda: Conv2D(4, 0), "Conv2D: kernel_size"),
+        (lambda: Conv2D(4, (3, 3, 3)), "Conv2D: kernel_size"),
+        (lambda: Conv1D(4, (3, 3)), "Conv1D: kernel_size"),
+        (lambda: Conv2D(4, 3, strides=(1, -1)), "Conv2D: strides"),
+        (lambda: Conv1D(4, 3, dilation_rate=True), "Conv1D: dilation_rate"),
+        (lambda: Conv2D(4, 3, padding="full"), "Conv2D: padding"),
+        (lambda: MaxPool2D(0), "MaxPool2D: pool_size"),
+        (lambda: AvgPool1D(2.0), "AvgPool1D: pool_size"),
+        (lambda: MaxPool1D(2, strides=0), "MaxPool1D: strides"),
+        (lambda: AvgPool2D(2, padding="causal"), "AvgPool2D: padding"),
+    ],
+)
+def test_bad_configuration_is_refused_where_the_layer_is_made(make, where):
+    with pytest.raises(ValueError, match=f"^{where} must be"):
+        make()
+
+
+def test_numpy_ints_are_accepted():
+    layer = Conv2D(np.int64(2), (np.int32(3), 2), strides=np.int8(1))
+    assert layer.build((5, 5, 1), _rng()) == (3, 4, 2)
+    assert MaxPool1D(np.int64(2), strides=(np.int64(2),)).build((6, 1), _rng()) == (3, 1)

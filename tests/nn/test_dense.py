@@ -26,7 +26,7 @@ def test_dense_matches_numpy_and_keeps_float32():
     layer = Dense(3)
     layer.build((5,), np.random.default_rng(0), np.float32)
     X = _x(4, 5).astype(np.float32)
-    Y = layer.forward(X)
+    Y = layer.forward(X, training=True)
     assert Y.dtype == np.float32
     np.testing.assert_allclose(Y, X @ layer.kernel + layer.bias, rtol=1e-6)
     assert layer.backward(np.ones_like(Y)).dtype == np.float32
@@ -39,7 +39,7 @@ def test_dense_sparse_input_matches_dense():
     dense.build((8,), np.random.default_rng(1))
     sparse.build((8,), np.random.default_rng(1))
     dense.input_grad = sparse.input_grad = False
-    np.testing.assert_allclose(sparse.forward(X), dense.forward(X.toarray()))
+    np.testing.assert_allclose(sparse.forward(X, training=True), dense.forward(X.toarray(), training=True))
     dY = _x(6, 3)
     assert sparse.backward(dY.copy()) is None
     dense.backward(dY.copy())
@@ -64,24 +64,32 @@ def test_dropout_rejects_bad_rate():
         Dropout(1.0).build((3,), np.random.default_rng(0))
 
 
-@pytest.mark.parametrize("training", [True, False])
-@pytest.mark.parametrize("shape", [(6, 3), (3, 4, 2)])
-def test_batchnorm_gradients(training, shape):
-    layer = BatchNorm()
+def _batchnorm(shape, momentum):
+    layer = BatchNorm(momentum=momentum)
     layer.build(shape[1:], np.random.default_rng(0))
     # non-trivial scale/shift and running statistics
     layer.params[0][...] = [1.5, 0.5, 2.0][: shape[-1]]
     layer.params[1][...] = [0.1, -0.2, 0.3][: shape[-1]]
     layer.running_mean[...] = 0.3
     layer.running_var[...] = 2.0
-    momentum_free = BatchNorm(momentum=1.0)  # running stats frozen during the check
-    momentum_free.build(shape[1:], np.random.default_rng(0))
-    for dst, src in zip(momentum_free.params, layer.params):
-        dst[...] = src
-    momentum_free.running_mean[...] = 0.3
-    momentum_free.running_var[...] = 2.0
-    errors = check_layer_gradients(momentum_free, _x(*shape), training=training, build=False)
+    return layer
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (3, 4, 2)])
+def test_batchnorm_gradients(shape):
+    # momentum 1: running statistics frozen during the check
+    errors = check_layer_gradients(_batchnorm(shape, 1.0), _x(*shape), training=True, build=False)
     assert max(errors.values()) < TOL
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (3, 4, 2)])
+def test_batchnorm_inference_is_the_running_affine_map(shape):
+    layer = _batchnorm(shape, 0.9)
+    X = _x(*shape)
+    gamma, beta = layer.params
+    expected = (X - 0.3) / np.sqrt(2.0 + layer.epsilon) * gamma + beta
+    np.testing.assert_allclose(layer.forward(X), expected, rtol=1e-12)
+    assert layer.running_mean[0] == 0.3 and not hasattr(layer, "_cache")  # inference writes nothing
 
 
 def test_batchnorm_normalises_and_tracks_running_stats():
@@ -125,3 +133,63 @@ def test_layer_repr_and_config():
         "bias_initializer": "zeros",
         "sparse_grad": False,
     }
+
+
+# -- float32 inference: a row's output depends on that row only --------------------------
+def _f32(*shape, seed=0):
+    return _x(*shape, seed=seed).astype(np.float32)
+
+
+@pytest.mark.parametrize("shape", [(30, 50), (12, 3, 20), (9, 1)])
+def test_dense_rows_are_batch_invariant(rows_invariant, shape):
+    layer = Dense(7)
+    layer.build(shape[1:], np.random.default_rng(0), np.float32)
+    rows_invariant(layer, _f32(*shape))
+
+
+def test_dense_sparse_rows_are_batch_invariant(rows_invariant):
+    # scipy's CSR product sums each row's stored entries in order: row-deterministic
+    X = sp.random(40, 60, density=0.2, random_state=0, format="csr", dtype=np.float32)
+    layer = Dense(5)
+    layer.build((60,), np.random.default_rng(0), np.float32)
+    Y = rows_invariant(layer, X)
+    assert Y.dtype == np.float32
+
+
+def test_batchnorm_dropout_flatten_reshape_rows_are_batch_invariant(rows_invariant):
+    net = Sequential([Reshape((4, 5)), BatchNorm(), Dropout(0.3), Flatten(), Dense(3), Activation("tanh")])
+    net.build((20,), np.random.default_rng(0), np.float32)
+    rows_invariant(net, _f32(25, 20) * 3 + 1)
+
+
+# -- configuration is validated where the layer is made ------------------------------------
+@pytest.mark.parametrize(
+    "make, where",
+    [
+        (lambda: Dense(0), "Dense: units"),
+        (lambda: Dense(2.5), "Dense: units"),
+        (lambda: Dense(-1), "Dense: units"),
+        (lambda: Dense("x"), "Dense: units"),
+        (lambda: Dense(True), "Dense: units"),
+        (lambda: Dropout(1.0), "Dropout: rate"),
+        (lambda: Dropout(-0.1), "Dropout: rate"),
+        (lambda: Dropout(np.nan), "Dropout: rate"),
+        (lambda: Dropout("0.5"), "Dropout: rate"),
+        (lambda: BatchNorm(momentum=1.5), "BatchNorm: momentum"),
+        (lambda: BatchNorm(epsilon=0), "BatchNorm: epsilon"),
+        (lambda: BatchNorm(epsilon=np.inf), "BatchNorm: epsilon"),
+        (lambda: Reshape((2, 0)), "Reshape: target_shape"),
+        (lambda: Reshape((-1, -1)), "Reshape: target_shape"),
+        (lambda: Reshape(3), "Reshape: target_shape"),
+    ],
+)
+def test_bad_configuration_is_refused_where_the_layer_is_made(make, where):
+    with pytest.raises(ValueError, match=f"^{where} must be"):
+        make()
+
+
+def test_numpy_numbers_are_accepted():
+    assert Dense(np.int64(3)).build((2,), np.random.default_rng(0)) == (3,)
+    assert Dropout(np.float32(0.25)).rate == np.float32(0.25)
+    assert BatchNorm(np.float64(0.5), np.float32(1e-3)).momentum == 0.5
+    assert Reshape((np.int32(2), -1)).compute_output_shape((6,)) == (2, 3)

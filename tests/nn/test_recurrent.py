@@ -137,7 +137,7 @@ def test_input_grad_false_returns_none():
     layer = LSTM(U)
     layer.input_grad = False
     layer.build((T, F), np.random.default_rng(0))
-    layer.forward(_data())
+    layer.forward(_data(), training=True)
     assert layer.backward(np.ones((N, U))) is None
     assert np.any(layer.grads[0] != 0)
 
@@ -337,7 +337,7 @@ def test_fully_padded_sample_gives_zeros_and_no_gradient(cls):
     mask = RIGHT.copy()
     mask[2] = False
     X = _data(8)
-    Y = layer.forward(X, mask=mask)
+    Y = layer.forward(X, training=True, mask=mask)
     assert not Y[2].any()
     dX = layer.backward(np.ones_like(Y))
     assert not dX[2].any()
@@ -349,7 +349,7 @@ def test_sequence_length_may_differ_from_build():
     layer.build((T, F), np.random.default_rng(0))
     for steps in (1, 2, 9):
         X = _data(9, steps=steps)
-        Y = layer.forward(X)
+        Y = layer.forward(X, training=True)
         assert Y.shape == (N, steps, U)
         ref, _ = ref_gru(layer, X)
         np.testing.assert_allclose(Y, ref, atol=1e-12)
@@ -359,9 +359,58 @@ def test_sequence_length_may_differ_from_build():
 def test_pickle_keeps_no_buffers():
     layer = LSTM(U)
     layer.build((T, F), np.random.default_rng(0))
-    layer.forward(_data(), mask=RIGHT.astype(int))  # an integer mask is accepted
+    layer.forward(_data(), training=True, mask=RIGHT.astype(int))  # an integer mask is accepted
     layer.backward(np.ones((N, U)))
     clone = pickle.loads(pickle.dumps(layer))
     assert vars(clone.cell) == {"units": U, "unit_forget_bias": True}
     assert not hasattr(clone, "_cache")
     np.testing.assert_array_equal(clone.forward(_data()), layer.forward(_data()))
+
+
+# -- float32 inference: a row's output depends on that row only --------------------------
+@pytest.mark.parametrize(
+    "layer",
+    [
+        SimpleRNN(6),
+        SimpleRNN(5, return_sequences=True, activation="relu"),
+        LSTM(6),
+        LSTM(4, return_sequences=True),
+        GRU(6),
+        GRU(5, return_sequences=True),
+        Bidirectional(LSTM(4)),
+        Bidirectional(GRU(3, return_sequences=True), merge_mode="sum"),
+    ],
+    ids=lambda layer: repr(layer),
+)
+@pytest.mark.parametrize("masked", [False, True], ids=["plain", "masked"])
+def test_rows_are_batch_invariant(rows_invariant, layer, masked):
+    rng = np.random.default_rng(11)
+    n, steps = 14, 7
+    X = rng.standard_normal((n, steps, 3)).astype(np.float32)
+    mask = None
+    if masked:  # right-padded, left-padded and holed rows
+        mask = rng.random((n, steps)) < 0.8
+        mask[:4] = np.arange(steps) < rng.integers(0, steps + 1, (4, 1))
+        mask[4:8] = np.arange(steps) >= rng.integers(0, steps + 1, (4, 1))
+    layer.build((steps, 3), np.random.default_rng(0), np.float32)
+    Y = rows_invariant(layer, X, mask=mask)
+    assert Y.dtype == np.float32
+    assert layer.compute_mask(mask, X) is (mask if layer.output_shape[0] == steps else None)
+
+
+# -- configuration is validated where the layer is made ------------------------------------
+@pytest.mark.parametrize(
+    "make, where",
+    [
+        (lambda: LSTM(0), "LSTM: units"),
+        (lambda: GRU(2.5), "GRU: units"),
+        (lambda: SimpleRNN("4"), "SimpleRNN: units"),
+        (lambda: SimpleRNN(4, activation="sigmoid"), "SimpleRNN: activation"),
+        (lambda: Bidirectional(LSTM(3), merge_mode="mul"), "Bidirectional: merge_mode"),
+        (lambda: Bidirectional(Sequential([])), "Bidirectional: layer"),
+    ],
+)
+def test_bad_configuration_is_refused_where_the_layer_is_made(make, where):
+    with pytest.raises(ValueError, match=f"^{where} must be"):
+        make()
+    assert LSTM(np.int64(3)).build((T, F), np.random.default_rng(0)) == (3,)

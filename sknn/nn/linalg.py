@@ -1,0 +1,234 @@
+"""Correctly rounded float32 matrix products for inference.
+
+**Why.** A float32 BLAS ``sgemm`` may round the dot product of one row differently
+depending on where that row sits in the matrix (kernels handle rows in
+register-sized groups, edge rows by other code, threads split the work), so a
+sample's prediction could depend on the samples predicted alongside it. At
+inference every float32 product of the engine goes through
+:class:`ExactProduct` instead, whose result for a row is a function of that
+row alone, whatever the BLAS library, kernel, thread count, batch size or row
+order. Float64 networks keep plain BLAS, as scikit-learn does: their results
+are independent of the batch up to the summation order (about 1e-16).
+Training keeps plain (fast) float32 BLAS.
+
+**How.** For ``s = sum_k a_k b_k + bias`` (float32 inputs), :class:`ExactProduct`
+computes ``v = float64(A) @ float64(B)`` with BLAS, the bias entering as one
+more term (a row of ``B`` met by a column of ones in ``A``). A product of two
+float32 numbers is exact in float64 (24-bit significands give at most 48 bits,
+and the exponents stay far inside float64's range), so only the summation
+rounds. Whatever the order the BLAS adds the ``N`` terms in (``N = K + 1``
+with a bias; any summation tree, with or without fused multiply-adds),
+``|v - s| <= e = gamma_{N-1} * sum |terms|`` with ``gamma_n = n u / (1 - n u)``
+and ``u = 2**-53`` (Higham, *Accuracy and Stability of Numerical Algorithms*,
+section 4.2). Cauchy-Schwarz bounds the sum of absolute values by
+``||a|| ||b||`` (the norms over the terms: ``sqrt(||a_i||^2 + 1)`` and
+``sqrt(||b_j||^2 + bias_j^2)``). The bound used, ``E = 4 (N + 2) u ||a|| ||b||``,
+exceeds ``2e`` (see below) with room for the rounding of the norms and of the
+interval ends.
+
+* Where ``[v - E, v + E]`` rounds to a single float32 (its two ends round to the
+  same value), that value is the float32 nearest to ``s`` (rounding is
+  monotone and ``s`` lies in the interval): the correctly rounded result.
+* Elsewhere (a fraction of about ``K * 1e-6`` of the entries for typical data)
+  the entry is recomputed by a fixed-order float64 sum (the exact products
+  accumulated from ``k = 0`` to ``K - 1``, then the bias) and rounded to float32.
+
+**Proof** that the result of an entry depends on its row (and the weights) only:
+the fallback value ``w`` is a deterministic function of the row; it is one more
+summation order, so ``|w - s| <= e``. If some computation, in any batch, did
+not flag the entry, its interval contained every point within ``2e`` of its
+``v``, hence ``w``; so ``w`` rounds to the value that computation returned.
+Every computation therefore returns ``float32(w)`` or the same value reached
+directly. Products cannot underflow (float32 products are multiples of
+``2**-298``, partial sums too) or overflow in float64; a result beyond
+float32's range rounds to a consistent infinity. Non-finite inputs make
+non-finite intervals, which are always flagged, so they too take the
+deterministic fallback.
+
+**Assumption.** The BLAS sums the exact products in some
+order (no Strassen-like fast algorithm), true of OpenBLAS, MKL, BLIS and
+Accelerate's ``dgemm``.
+"""
+
+import numpy as np
+
+__all__ = ["ExactProduct", "exact_matmul", "inference_product"]
+
+_U = 2.0**-53  # unit roundoff of float64
+# elements of the float64 temporaries per row block (about 2 MB each)
+_BLOCK_ELEMENTS = 1 << 18
+
+
+class ExactProduct:
+    """The right operand of ``A @ B + bias``, prepared for correctly rounded products.
+
+    Build one per forward pass (the float64 copy of ``B`` and its column norms
+    are computed here once) and call it on as many left operands as needed,
+    e.g. once per time step of a recurrent layer. The object holds no scratch
+    state, so concurrent calls are safe.
+
+    Parameters
+    ----------
+    B : ndarray of shape (K, M)
+        float32 weights.
+    bias : ndarray of shape (M,) or None, default=None
+        float32 bias, added inside the same rounding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn.nn.linalg import ExactProduct
+    >>> B = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
+    >>> product = ExactProduct(B, bias=np.array([0.5, 0.0], dtype=np.float32))
+    >>> product(np.array([[1.0, 1.0]], dtype=np.float32))
+    array([[4.5, 6. ]], dtype=float32)
+    """
+
+    def __init__(self, B, bias=None):
+        B = np.asarray(B)
+        if B.ndim != 2:
+            raise ValueError(f"ExactProduct needs a 2-D right operand, got shape {B.shape}")
+        self.K, self.M = B.shape
+        # The bias is one more term of each sum: an extra row of B, met by a
+        # column of ones in A. BLAS then adds it like any product, the bound
+        # below covers it, and no separate pass over the output is needed.
+        self._has_bias = bias is not None
+        parts = [B] if bias is None else [B, np.asarray(bias).reshape(1, self.M)]
+        self._B = np.ascontiguousarray(np.concatenate(parts, axis=0), dtype=np.float64)
+        n_terms = self._B.shape[0]
+        # E_ij = 4 (n_terms + 2) u ||a_i|| ||b_j||  (norms over the terms, bias included)
+        norms = np.einsum("km,km->m", self._B, self._B)
+        np.sqrt(norms, out=norms)
+        norms *= 4.0 * (n_terms + 2) * _U
+        self._col = norms
+
+    def __call__(self, A, out=None):
+        """Return ``A @ B + bias`` correctly rounded to float32 (see the module notes).
+
+        Parameters
+        ----------
+        A : ndarray of shape (n, K)
+            float32 left operand (any memory layout).
+        out : ndarray of shape (n, M) and dtype float32, optional
+            Where to write the result.
+
+        Returns
+        -------
+        Y : ndarray of shape (n, M), float32
+        """
+        A = np.asarray(A)
+        n = A.shape[0]
+        if A.ndim != 2 or A.shape[1] != self.K:
+            raise ValueError(f"left operand of shape {A.shape} does not match ({self.K}, {self.M})")
+        if out is None:
+            out = np.empty((n, self.M), dtype=np.float32)
+        n_terms = self._B.shape[0]
+        block = max(1, min(n, _BLOCK_ELEMENTS // max(n_terms, self.M, 1)))
+        # work arrays, allocated per call and reused by its blocks (never kept on
+        # the object: calls may run concurrently)
+        a64 = np.empty((block, n_terms))
+        if self._has_bias:
+            a64[:, self.K] = 1.0
+        v = np.empty((block, self.M))
+        bound = np.empty((block, self.M))
+        low = np.empty((block, self.M), dtype=np.float32)
+        for start in range(0, n, block):
+            m = min(block, n - start)
+            self._block(A[start : start + m], a64[:m], v[:m], bound[:m], low[:m], out[start : start + m])
+        return out
+
+    def _block(self, A, a64, v, bound, low, out):
+        a64[:, : self.K] = A
+        np.matmul(a64, self._B, out=v)
+        # non-finite values (from non-finite inputs) are flagged below, quietly
+        with np.errstate(invalid="ignore", over="ignore"):
+            rows = np.einsum("ik,ik->i", a64, a64)
+            np.sqrt(rows, out=rows)
+            np.multiply.outer(rows, self._col, out=bound)
+            # both ends of [v - E, v + E], rounded to float32; equal ends: the answer
+            np.subtract(v, bound, out=low, casting="same_kind")
+            np.add(v, bound, out=out, casting="same_kind")
+            flagged = np.not_equal(out, low)
+            if flagged.any():
+                i, j = np.nonzero(flagged)
+                out[i, j] = self._fixed_order(a64, i, j)
+
+    def _fixed_order(self, a64, i, j):
+        """Sequential float64 sums of entries ``(i, j)``, rounded to float32."""
+        result = np.zeros(i.size, dtype=np.float32)
+        n_terms = self._B.shape[0]
+        if n_terms == 0:
+            return result
+        chunk = max(1, _BLOCK_ELEMENTS // n_terms)
+        for s in range(0, i.size, chunk):
+            ii, jj = i[s : s + chunk], j[s : s + chunk]
+            terms = a64[ii].T * self._B[:, jj]  # exact products (the bias last), (n_terms, m)
+            # accumulate is sequential along the terms (one fixed order for every
+            # batch, whatever m), and runs vectorised over the m entries
+            result[s : s + chunk] = np.add.accumulate(terms, axis=0)[-1]
+        return result
+
+
+def exact_matmul(A, B, bias=None, out=None):
+    """``A @ B + bias`` of float32 arrays, correctly rounded to float32 (almost always).
+
+    A one-shot form of :class:`ExactProduct`; see the module notes for the
+    guarantee: each row of the result is a deterministic function of the
+    corresponding row of ``A``, ``B`` and ``bias``, whatever the BLAS, thread
+    count or batch around it.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n, K)
+    B : ndarray of shape (K, M)
+    bias : ndarray of shape (M,) or None, default=None
+    out : ndarray of shape (n, M), float32, optional
+
+    Returns
+    -------
+    Y : ndarray of shape (n, M), float32
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn.nn.linalg import exact_matmul
+    >>> A = np.full((1, 3), 0.1, dtype=np.float32)
+    >>> exact_matmul(A, np.ones((3, 1), dtype=np.float32))
+    array([[0.3]], dtype=float32)
+    """
+    return ExactProduct(B, bias)(A, out)
+
+
+class _PlainProduct:
+    """``A @ B + bias`` with plain BLAS, same call signature as :class:`ExactProduct`."""
+
+    def __init__(self, B, bias=None):
+        self._B, self._bias = B, bias
+
+    def __call__(self, A, out=None):
+        out = np.matmul(A, self._B, out=out)
+        if self._bias is not None:
+            out += self._bias
+        return out
+
+
+def inference_product(B, bias=None, training=False):
+    """The product a layer should use for ``X @ B + bias``.
+
+    Float32 inference gets :class:`ExactProduct` (batch-independent results);
+    training and float64 networks get plain BLAS.
+
+    Parameters
+    ----------
+    B : ndarray of shape (K, M)
+    bias : ndarray of shape (M,) or None, default=None
+    training : bool, default=False
+
+    Returns
+    -------
+    product : callable
+        ``product(A, out=None) -> A @ B + bias``.
+    """
+    if not training and B.dtype == np.float32:
+        return ExactProduct(B, bias)
+    return _PlainProduct(B, bias)

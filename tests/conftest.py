@@ -6,6 +6,16 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 
+def _attributes(obj):
+    """An object's attributes, from its ``__dict__`` and its ``__slots__`` (e.g. RowSparseGrad)."""
+    attrs = dict(getattr(obj, "__dict__", {}))
+    for cls in type(obj).__mro__:
+        for name in getattr(cls, "__slots__", ()):
+            if hasattr(obj, name):
+                attrs[name] = getattr(obj, name)
+    return attrs
+
+
 def _fingerprint(obj, path="", seen=None, out=None):
     """Every reachable attribute of ``obj``: arrays by identity and content, the rest by identity/value."""
     if seen is None:
@@ -28,8 +38,9 @@ def _fingerprint(obj, path="", seen=None, out=None):
         for i, v in enumerate(obj):
             _fingerprint(v, f"{path}[{i}]", seen, out)
     elif hasattr(obj, "__dict__") and not callable(obj) or type(obj).__module__.startswith("sknn"):
-        out[path] = ("object", id(obj), type(obj).__name__, sorted(vars(obj)))
-        for k, v in vars(obj).items():
+        attrs = _attributes(obj)
+        out[path] = ("object", id(obj), type(obj).__name__, sorted(attrs))
+        for k, v in attrs.items():
             _fingerprint(v, f"{path}.{k}", seen, out)
     else:
         out[path] = ("other", id(obj))

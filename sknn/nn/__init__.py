@@ -1,6 +1,6 @@
 """The engine: layers, losses, optimizers in pure NumPy (no scikit-learn import)."""
 
-from . import activations, initializers, losses, optimizers, schedules, sparse_grad
+from . import activations, initializers, linalg, losses, optimizers, schedules, sparse_grad
 from .activations import Activation
 from .conv import Conv1D, Conv2D
 from .dense import BatchNorm, Dense, Dropout, Flatten, Reshape
@@ -43,6 +43,7 @@ __all__ = [
     "ActivityL1",
     "activations",
     "initializers",
+    "linalg",
     "losses",
     "optimizers",
     "schedules",

@@ -23,9 +23,12 @@ def expected_failures(estimator):
     # Not fixable by design: a weight of 2 cannot equal a duplicated row when
     # the row is corrupted at random (two draws), and the code penalty of
     # ActivityL1 is a plain mean over the rows of a batch (layers do not see weights).
+    # Only the dense-data variant: scikit-learn >= 1.7 does not generate the sparse one for this
+    # estimator, and 1.6.1's sparse variant (other data) passes for it (observed), so listing it
+    # would be a stale entry under strict expected failures.
     if estimator.noise is not None or estimator.sparsity:
         reason = "input noise is drawn per row / the activity penalty is an unweighted row mean"
-        return {name: reason for name in _WEIGHT_CHECKS}
+        return {_WEIGHT_CHECKS[0]: reason}
     return {}
 
 

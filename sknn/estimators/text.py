@@ -44,6 +44,10 @@ class TextClassifier(NetworkClassifierMixin, BaseNetwork):
       ``(n_docs, vocabulary) @ (vocabulary, embedding_dim)`` product, which is
       exactly the masked mean of an ``Embedding`` layer's outputs without
       materialising the ``(n_docs, n_tokens, embedding_dim)`` tensor.
+    - ``"conv"``: ``Embedding`` -> ``Conv1D(units, kernel_size, padding="same")``
+      -> ReLU -> global max pooling over the real (unpadded) tokens.
+    - ``"lstm"``, ``"gru"``: the last state of a recurrent layer that skips
+      padding (masks); ``"bilstm"``: forward and backward LSTM states concatenated.
 
     Every encoder keeps the embedding table's gradient by the rows (tokens) a
     batch used and the optimizer updates only those rows (lazily, see
@@ -52,10 +56,6 @@ class TextClassifier(NetworkClassifierMixin, BaseNetwork):
     optimizer's state (two tables for Adam) and the training loop's weight
     snapshots, so ``max_features=None`` with n-grams stays practical.
     ``alpha`` (and AdamW's decay) applies to the rows a batch used.
-    - ``"conv"``: ``Embedding`` -> ``Conv1D(units, kernel_size, padding="same")``
-      -> ReLU -> global max pooling over the real (unpadded) tokens.
-    - ``"lstm"``, ``"gru"``: the last state of a recurrent layer that skips
-      padding (masks); ``"bilstm"``: forward and backward LSTM states concatenated.
 
     Vocabulary: index 0 is padding and index 1 the unknown token; the
     ``max_features`` most frequent tokens (and n-grams, interleaved with the

@@ -54,7 +54,13 @@ from .nn import optimizers as _optimizers
 from .nn import schedules as _schedules
 from .utils.callbacks import CallbackList
 
-__all__ = ["TrainingConfig", "FitState", "Validation", "DivergenceWarning", "Trainer", "BLOWUP_FACTOR", "predict_raw", "as_network_dtype"]
+__all__ = ["TrainingConfig", "FitState", "Validation", "DivergenceWarning", "Trainer", "BLOWUP_FACTOR", "predict_raw", "as_network_dtype",
+           "SOLVERS", "STOCHASTIC_SOLVERS"]
+
+#: The solvers the loop runs: the engine's stochastic optimizers (:func:`sknn.nn.optimizers.names`)
+#: and full-batch ``"lbfgs"``.
+STOCHASTIC_SOLVERS = _optimizers.names()
+SOLVERS = STOCHASTIC_SOLVERS + ("lbfgs",)
 
 #: An epoch whose loss is this many times the reference scale has diverged.
 BLOWUP_FACTOR = 1e4
@@ -202,6 +208,16 @@ def predict_raw(net, X, mask=None, batch_size=4096):
             out = np.empty((n,) + raw.shape[1:], dtype=raw.dtype)
         out[start:stop] = raw
     return out
+
+
+#: The training parameters an engine object may take, by the name of its ``__init__`` argument.
+_ENGINE_ARGS = {"learning_rate": "learning_rate_init", "nesterov": "nesterovs_momentum", "weight_decay": "alpha"}
+
+
+def _from_config(registry, name, config):
+    """The optimizer or schedule ``name`` of ``registry``, its ``training_args`` read from ``config``."""
+    cls = registry.lookup(name)
+    return registry.get(name, **{a: getattr(config, _ENGINE_ARGS.get(a, a)) for a in cls.training_args})
 
 
 def _snapshot(arrays, into=None):
@@ -408,24 +424,10 @@ class Trainer:
         st = self.state
         if st.optimizer is not None:
             return
-        solver = cfg.solver
-        if solver == "sgd":
-            opt = _optimizers.SGD(cfg.learning_rate_init, cfg.momentum, cfg.nesterovs_momentum)
-        elif solver in ("adam", "adamw"):
-            kw = dict(beta_1=cfg.beta_1, beta_2=cfg.beta_2, epsilon=cfg.epsilon)
-            if solver == "adamw":
-                opt = _optimizers.AdamW(cfg.learning_rate_init, weight_decay=cfg.alpha, **kw)
-            else:
-                opt = _optimizers.Adam(cfg.learning_rate_init, **kw)
-        elif solver == "rmsprop":
-            opt = _optimizers.RMSprop(cfg.learning_rate_init, epsilon=cfg.epsilon)
-        elif solver == "adagrad":
-            opt = _optimizers.Adagrad(cfg.learning_rate_init, epsilon=cfg.epsilon)
-        else:
-            opt = _optimizers.get(solver)
+        opt = _from_config(_optimizers, cfg.solver, cfg)
         opt.setup(self.params, self.penalized)
         st.optimizer = opt
-        st.schedule = _schedules.get(cfg.learning_rate, power_t=cfg.power_t)
+        st.schedule = _from_config(_schedules, cfg.learning_rate, cfg)
         opt.learning_rate = st.schedule.start(cfg.learning_rate_init, cfg.max_iter)
 
     def _validate(self, val):

@@ -11,9 +11,10 @@ import numpy as np
 from scipy.special import erf, expit
 
 from ._checks import check_real
+from ._registry import Registry
 from .layer import Layer
 
-__all__ = ["Activation", "get", "ACTIVATIONS"]
+__all__ = ["Activation", "get", "names", "ELEMENTWISE", "ACTIVATIONS"]
 
 _SQRT_2 = math.sqrt(2.0)  # python floats keep float32 arrays float32
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -106,17 +107,44 @@ def _make_elu(alpha):
     return forward, backward
 
 
-ACTIVATIONS = {
-    "identity": (_identity, _identity_grad),
-    "logistic": (_logistic, _logistic_grad),
-    "sigmoid": (_logistic, _logistic_grad),
-    "tanh": (_tanh, _tanh_grad),
-    "relu": (_relu, _relu_grad),
-    "softmax": (_softmax, _softmax_grad),
-    "gelu": (_gelu, _gelu_grad),
-    "leaky_relu": None,  # parametrised: built from Activation.alpha
-    "elu": None,
-}
+def _fixed(forward, backward):
+    def factory(alpha=None):  # alpha configures the parametrised activations only
+        return forward, backward
+
+    return factory
+
+
+_REGISTRY = Registry("activation")
+for _name, _pair in (("identity", (_identity, _identity_grad)), ("logistic", (_logistic, _logistic_grad)),
+                     ("tanh", (_tanh, _tanh_grad)), ("relu", (_relu, _relu_grad)),
+                     ("softmax", (_softmax, _softmax_grad)), ("gelu", (_gelu, _gelu_grad))):
+    _REGISTRY.register(_name, _fixed(*_pair))
+_REGISTRY.register("sigmoid", _fixed(_logistic, _logistic_grad), alias=True)
+_REGISTRY.register("leaky_relu", lambda alpha=None: _make_leaky_relu(0.01 if alpha is None else alpha))
+_REGISTRY.register("elu", lambda alpha=None: _make_elu(1.0 if alpha is None else alpha))
+
+#: Activations that act on each value alone (all but the row-wise softmax), without aliases:
+#: the ones a hidden layer may use.
+ELEMENTWISE = tuple(n for n in _REGISTRY.names(aliases=False) if n != "softmax")
+
+
+def names(aliases=True):
+    """The activation names :func:`get` and :class:`Activation` accept.
+
+    Parameters
+    ----------
+    aliases : bool, default=True
+        Whether to include second names (``"sigmoid"`` for ``"logistic"``).
+
+    Returns
+    -------
+    names : tuple of str
+    """
+    return _REGISTRY.names(aliases)
+
+
+#: Every activation name (kept for code that tests membership; :func:`names` is the source).
+ACTIVATIONS = names()
 
 
 class Activation(Layer):
@@ -125,8 +153,8 @@ class Activation(Layer):
     Parameters
     ----------
     name : str
-        One of "identity", "logistic" (alias "sigmoid"), "tanh", "relu",
-        "leaky_relu", "elu", "gelu", "softmax" (over the last axis).
+        One of :func:`names`: "identity", "logistic" (alias "sigmoid"), "tanh",
+        "relu", "leaky_relu", "elu", "gelu", "softmax" (over the last axis).
     alpha : float or None
         Negative slope of "leaky_relu" (default 0.01) or scale of "elu"
         (default 1.0). Ignored by the others.
@@ -144,23 +172,14 @@ class Activation(Layer):
     """
 
     def __init__(self, name="relu", alpha=None):
-        if not isinstance(name, str) or name not in ACTIVATIONS:
-            raise ValueError(f"Activation: Unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+        if name not in _REGISTRY:
+            raise ValueError(f"Activation: Unknown activation {name!r}; valid names are {list(names())}.")
         check_real(self, "alpha", alpha, none=True)
         self.name = name
         self.alpha = alpha
 
     def _functions(self):
-        if self.name not in ACTIVATIONS:
-            raise ValueError(
-                f"Unknown activation {self.name!r}; expected one of "
-                f"{sorted(ACTIVATIONS)}"
-            )
-        if self.name == "leaky_relu":
-            return _make_leaky_relu(0.01 if self.alpha is None else self.alpha)
-        if self.name == "elu":
-            return _make_elu(1.0 if self.alpha is None else self.alpha)
-        return ACTIVATIONS[self.name]
+        return _REGISTRY.get(self.name, alpha=self.alpha)
 
     def build(self, input_shape, rng, dtype=np.float64):
         self._fwd, self._bwd = self._functions()
@@ -192,9 +211,23 @@ class Activation(Layer):
 
 
 def get(name):
-    """Return an :class:`Activation` layer for ``name`` (a layer passes through)."""
+    """Return an :class:`Activation` layer for ``name`` (a layer passes through).
+
+    Parameters
+    ----------
+    name : str or Layer
+        One of :func:`names`, or a layer, returned as is.
+
+    Returns
+    -------
+    layer : Layer
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown.
+    """
     if isinstance(name, Layer):
         return name
-    layer = Activation(name)
-    layer._functions()  # validates the name now
-    return layer
+    _REGISTRY.lookup(name)  # the engine's message, without the layer's prefix
+    return Activation(name)

@@ -10,17 +10,6 @@ from .sparse_grad import RowSparseGrad
 __all__ = ["Embedding"]
 
 
-def _uniform(shape, fan_in, fan_out, rng, dtype=np.float64):
-    return rng.uniform(-0.05, 0.05, shape).astype(dtype, copy=False)
-
-
-def _normal(shape, fan_in, fan_out, rng, dtype=np.float64):
-    return (rng.standard_normal(shape) * 0.05).astype(dtype, copy=False)
-
-
-_EMBEDDING_INITIALIZERS = {"uniform": _uniform, "normal": _normal}
-
-
 class Embedding(Layer):
     """Map integer indices to learned dense vectors.
 
@@ -34,9 +23,9 @@ class Embedding(Layer):
         Treat index 0 as padding: :meth:`compute_mask` then returns ``X != 0``
         so that downstream recurrent layers skip those steps. Row 0 of the table
         is still an ordinary (trainable) row.
-    embeddings_initializer : {"uniform", "normal"} or str or callable, default="uniform"
-        ``"uniform"``: U(-0.05, 0.05); ``"normal"``: N(0, 0.05^2); other names
-        are looked up in :mod:`sknn.nn.initializers`.
+    embeddings_initializer : str or callable, default="uniform"
+        A name of :mod:`sknn.nn.initializers`: ``"uniform"`` is U(-0.05, 0.05),
+        ``"normal"`` N(0, 0.05^2).
     sparse_grad : bool, default=True
         Keep the table's gradient as a :class:`~sknn.nn.sparse_grad.RowSparseGrad`
         over the rows the batch used, so that a training step costs time and
@@ -88,11 +77,7 @@ class Embedding(Layer):
 
     def build(self, input_shape, rng, dtype=np.float64):
         super().build(input_shape, rng, dtype)
-        init = self.embeddings_initializer
-        if isinstance(init, str) and init in _EMBEDDING_INITIALIZERS:
-            init = _EMBEDDING_INITIALIZERS[init]
-        else:
-            init = initializers.get(init)
+        init = initializers.get(self.embeddings_initializer)
         V, D = int(self.input_dim), int(self.output_dim)
         W = np.ascontiguousarray(init((V, D), V, D, rng, self.dtype))
         grads = [RowSparseGrad(W.shape, W.dtype)] if self.sparse_grad else None

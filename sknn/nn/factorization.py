@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._checks import check_choice, check_int, check_int_sequence, check_real
-from .activations import ACTIVATIONS, Activation
+from .activations import Activation, names as activation_names
 from .dense import Dense, Dropout
 from .layer import Layer, Sequential
 from .sparse_grad import RowSparseGrad
@@ -99,7 +99,7 @@ class NeuMF(Layer):
         for name, value in (("n_users", n_users), ("n_items", n_items), ("n_factors", n_factors)):
             check_int(self, name, value)
         check_int_sequence(self, "hidden_layer_sizes", hidden_layer_sizes)
-        check_choice(self, "activation", activation, sorted(ACTIVATIONS))
+        check_choice(self, "activation", activation, activation_names())
         check_real(self, "dropout", dropout, low=0.0, high=1.0, high_open=True)
         check_real(self, "embeddings_scale", embeddings_scale, low=0.0)
         self.n_users = n_users

@@ -5,6 +5,8 @@ Signature of every initialiser: ``init(shape, fan_in, fan_out, rng, dtype)``.
 
 import numpy as np
 
+from ._registry import Registry
+
 __all__ = [
     "glorot_uniform",
     "sklearn_glorot",
@@ -14,7 +16,10 @@ __all__ = [
     "he_normal",
     "orthogonal",
     "zeros",
+    "uniform",
+    "normal",
     "get",
+    "names",
 ]
 
 
@@ -75,25 +80,45 @@ def zeros(shape, fan_in, fan_out, rng, dtype=np.float64):
     return np.zeros(shape, dtype=dtype)
 
 
-_INITIALIZERS = {
-    "glorot_uniform": glorot_uniform,
-    "sklearn": sklearn_glorot,
-    "sklearn_logistic": sklearn_glorot_logistic,
-    "glorot_normal": glorot_normal,
-    "he_uniform": he_uniform,
-    "he_normal": he_normal,
-    "orthogonal": orthogonal,
-    "zeros": zeros,
-}
+def uniform(shape, fan_in, fan_out, rng, dtype=np.float64):
+    """Uniform in ``±0.05`` whatever the fans (embedding tables)."""
+    return rng.uniform(-0.05, 0.05, shape).astype(dtype, copy=False)
+
+
+def normal(shape, fan_in, fan_out, rng, dtype=np.float64):
+    """Normal with standard deviation 0.05 whatever the fans (embedding tables)."""
+    return (rng.standard_normal(shape) * 0.05).astype(dtype, copy=False)
+
+
+_REGISTRY = Registry("initializer")
+for _name, _fn in (("glorot_uniform", glorot_uniform), ("sklearn", sklearn_glorot),
+                   ("sklearn_logistic", sklearn_glorot_logistic), ("glorot_normal", glorot_normal),
+                   ("he_uniform", he_uniform), ("he_normal", he_normal), ("orthogonal", orthogonal),
+                   ("zeros", zeros), ("uniform", uniform), ("normal", normal)):
+    # a registered function is returned itself, not called: the factory hands it back
+    _REGISTRY.register(_name, lambda _fn=_fn: _fn)
 
 
 def get(name):
-    """Return the initialiser called ``name`` (or ``name`` itself if callable)."""
-    if callable(name):
-        return name
-    try:
-        return _INITIALIZERS[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"Unknown initializer {name!r}; expected one of {sorted(_INITIALIZERS)}"
-        ) from None
+    """Return the initialiser called ``name`` (or ``name`` itself if callable).
+
+    Parameters
+    ----------
+    name : str or callable
+        One of :func:`names`, or a function with the signature of the module's
+        initialisers, returned as is.
+
+    Returns
+    -------
+    init : callable
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown.
+    """
+    return _REGISTRY.get(name)
+
+
+# the valid names, sorted, straight from the registry
+names = _REGISTRY.names

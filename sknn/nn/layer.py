@@ -51,6 +51,8 @@ import inspect
 
 import numpy as np
 
+from ._registry import signature_repr
+
 __all__ = ["Layer", "Sequential"]
 
 
@@ -79,19 +81,7 @@ class Layer:
         return {name: getattr(self, name) for name in self._config_names()}
 
     def __repr__(self):
-        sig = inspect.signature(type(self).__init__)
-        parts = []
-        for name, value in self.get_config().items():
-            default = sig.parameters[name].default
-            if default is not inspect.Parameter.empty:
-                try:
-                    same = bool(value == default)
-                except Exception:  # arrays and friends compare element-wise
-                    same = False
-                if same and type(value) is type(default):
-                    continue
-            parts.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(parts)})"
+        return signature_repr(self)
 
     def __getstate__(self):
         # Drop forward caches so pickles hold weights and configuration only.

@@ -15,6 +15,8 @@ Every loss is called as ``loss(y, raw, sample_weight=None) -> (value, grad)``:
 import numpy as np
 from scipy.special import expit, xlogy
 
+from ._registry import Registry
+
 __all__ = [
     "Loss",
     "SquaredError",
@@ -24,6 +26,7 @@ __all__ = [
     "LogLoss",
     "BinaryLogLoss",
     "get",
+    "names",
 ]
 
 
@@ -182,23 +185,20 @@ class BinaryLogLoss(Loss):
         return np.logaddexp(0, raw) - y * raw, expit(raw) - y
 
 
-_LOSSES = {
-    "squared_error": SquaredError,
-    "absolute_error": AbsoluteError,
-    "huber": Huber,
-    "poisson": Poisson,
-    "log_loss": LogLoss,
-    "binary_log_loss": BinaryLogLoss,
-}
+_REGISTRY = Registry("loss", base=Loss)
+for _name, _cls in (("squared_error", SquaredError), ("absolute_error", AbsoluteError), ("huber", Huber),
+                    ("poisson", Poisson), ("log_loss", LogLoss), ("binary_log_loss", BinaryLogLoss)):
+    _REGISTRY.register(_name, _cls)
 
 
-def get(name):
-    """Return a loss instance for ``name`` (a :class:`Loss` passes through)."""
-    if isinstance(name, Loss):
-        return name
-    try:
-        return _LOSSES[name]()
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"Unknown loss {name!r}; expected one of {sorted(_LOSSES)}"
-        ) from None
+def get(name, **kwargs):
+    """Return the loss called ``name``, made with ``kwargs`` (``delta`` of ``"huber"``).
+
+    A :class:`Loss` instance passes through; an unknown name raises a
+    ValueError listing :func:`names`.
+    """
+    return _REGISTRY.get(name, **kwargs)
+
+
+# the valid names, sorted, straight from the registry
+names = _REGISTRY.names

@@ -36,7 +36,6 @@ are committed only as rows are touched) and the per-step temporaries have the
 size of the touched rows.
 """
 
-import inspect
 import math
 import re
 
@@ -44,6 +43,7 @@ import numpy as np
 import scipy
 import scipy.optimize
 
+from ._registry import Registry, signature_repr
 from .sparse_grad import RowSparseGrad, add_l2_grad, l2_value
 
 __all__ = [
@@ -54,6 +54,8 @@ __all__ = [
     "RMSprop",
     "Adagrad",
     "get",
+    "names",
+    "lookup",
     "clip_grad_norm",
     "add_l2_grad",
     "l2_value",
@@ -75,23 +77,19 @@ class Optimizer:
     ----------
     learning_rate : float
         The current learning rate.
+    training_args : tuple of str
+        Class attribute: the ``__init__`` arguments that the training loop
+        (:class:`sknn.training.Trainer`) sets from the estimator's training
+        parameters; the others keep their defaults.
     """
+
+    training_args = ("learning_rate",)
 
     def __init__(self, learning_rate=0.001):
         self.learning_rate = learning_rate
 
     def __repr__(self):
-        sig = inspect.signature(type(self).__init__)
-        parts = []
-        for name, p in sig.parameters.items():
-            if name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                continue
-            value = getattr(self, name)
-            if p.default is not p.empty and type(value) is type(p.default):
-                if value == p.default:
-                    continue
-            parts.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(parts)})"
+        return signature_repr(self)
 
     def setup(self, params, penalized=None):
         """Allocate the optimizer state for ``params``.
@@ -186,6 +184,8 @@ class SGD(Optimizer):
     >>> w
     array([0.9, 2.1])
     """
+
+    training_args = ("learning_rate", "momentum", "nesterov")
 
     def __init__(self, learning_rate=0.001, momentum=0.9, nesterov=True):
         self.learning_rate = learning_rate
@@ -323,6 +323,8 @@ class Adam(Optimizer):
     array([-0.1,  0.1])
     """
 
+    training_args = ("learning_rate", "beta_1", "beta_2", "epsilon")
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         self.learning_rate = learning_rate
         self.beta_1 = beta_1
@@ -368,6 +370,8 @@ class AdamW(Adam):
     ms, vs : list of ndarray
         First and second moment estimates, one per parameter.
     """
+
+    training_args = Adam.training_args + ("weight_decay",)
 
     def __init__(
         self,
@@ -415,6 +419,9 @@ class RMSprop(Optimizer):
     momentum_buffers : list of ndarray
         Momentum buffers (empty when ``momentum == 0``).
     """
+
+    # the estimators' momentum is SGD's (scikit-learn's meaning): RMSprop keeps its own default
+    training_args = ("learning_rate", "epsilon")
 
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-8, momentum=0.0):
         self.learning_rate = learning_rate
@@ -487,6 +494,8 @@ class Adagrad(Optimizer):
         Accumulated squared gradients, one per parameter.
     """
 
+    training_args = ("learning_rate", "epsilon")
+
     def __init__(self, learning_rate=0.01, epsilon=1e-8, initial_accumulator_value=0.0):
         self.learning_rate = learning_rate
         self.epsilon = epsilon
@@ -522,13 +531,9 @@ class Adagrad(Optimizer):
                 p[rows] -= tmp
 
 
-_OPTIMIZERS = {
-    "sgd": SGD,
-    "adam": Adam,
-    "adamw": AdamW,
-    "rmsprop": RMSprop,
-    "adagrad": Adagrad,
-}
+_REGISTRY = Registry("optimizer", base=Optimizer, fold_case=True)
+for _name, _cls in (("sgd", SGD), ("adam", Adam), ("adamw", AdamW), ("rmsprop", RMSprop), ("adagrad", Adagrad)):
+    _REGISTRY.register(_name, _cls)
 
 
 def get(name, **kwargs):
@@ -537,9 +542,8 @@ def get(name, **kwargs):
     Parameters
     ----------
     name : str or Optimizer
-        One of ``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"``
-        (case-insensitive), or an :class:`Optimizer` instance, returned as is
-        (``kwargs`` are then ignored).
+        One of :func:`names` (case-insensitive), or an :class:`Optimizer`
+        instance, returned as is (``kwargs`` are then ignored).
     **kwargs
         Constructor arguments of the named optimizer.
 
@@ -552,14 +556,11 @@ def get(name, **kwargs):
     ValueError
         If ``name`` is not a known optimizer name.
     """
-    if isinstance(name, Optimizer):
-        return name
-    key = name.lower() if isinstance(name, str) else name
-    if key not in _OPTIMIZERS:
-        raise ValueError(
-            f"Unknown optimizer {name!r}; valid names are {sorted(_OPTIMIZERS)}."
-        )
-    return _OPTIMIZERS[key](**kwargs)
+    return _REGISTRY.get(name, **kwargs)
+
+
+
+
 
 
 def clip_grad_norm(grads, max_norm):
@@ -703,3 +704,8 @@ def lbfgs_converged(result):
         line search); check ``result.status`` directly to match that.
     """
     return int(result.status) != 1
+
+
+# the valid names (sorted) and the factory of a name, straight from the registry
+names = _REGISTRY.names
+lookup = _REGISTRY.lookup

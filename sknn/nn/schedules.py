@@ -11,11 +11,11 @@ schedule is a plain picklable object.
 ``"sgd"``), including the verbose messages.
 """
 
-import copy
-import inspect
 import math
 
-__all__ = ["Schedule", "Constant", "InvScaling", "Adaptive", "Cosine", "Step", "get"]
+from ._registry import Registry, signature_repr
+
+__all__ = ["Schedule", "Constant", "InvScaling", "Adaptive", "Cosine", "Step", "get", "lookup", "names"]
 
 
 class Schedule:
@@ -27,20 +27,16 @@ class Schedule:
         The initial learning rate, set by :meth:`start`.
     max_iter : int
         The maximum number of epochs, set by :meth:`start`.
+    training_args : tuple of str
+        Class attribute: the ``__init__`` arguments that the training loop
+        (:class:`sknn.training.Trainer`) sets from the estimator's training
+        parameters (``power_t`` for :class:`InvScaling`).
     """
 
+    training_args = ()
+
     def __repr__(self):
-        sig = inspect.signature(type(self).__init__)
-        parts = []
-        for name, p in sig.parameters.items():
-            if name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                continue
-            value = getattr(self, name)
-            if p.default is not p.empty and type(value) is type(p.default):
-                if value == p.default:
-                    continue
-            parts.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(parts)})"
+        return signature_repr(self)
 
     def start(self, learning_rate_init, max_iter):
         """Begin a fresh fit.
@@ -138,6 +134,8 @@ class InvScaling(Schedule):
     >>> s.epoch_end(1, 3, 1.0)
     0.5
     """
+
+    training_args = ("power_t",)
 
     def __init__(self, power_t=0.5):
         self.power_t = power_t
@@ -241,26 +239,24 @@ class Step(Schedule):
         return self.lr_init * self.gamma ** (epoch // self.step_size)
 
 
-_SCHEDULES = {
-    "constant": Constant,
-    "invscaling": InvScaling,
-    "adaptive": Adaptive,
-    "cosine": Cosine,
-    "step": Step,
-}
+_REGISTRY = Registry("learning-rate schedule", base=Schedule, copy_instances=True)
+for _name, _cls in (("constant", Constant), ("invscaling", InvScaling), ("adaptive", Adaptive),
+                    ("cosine", Cosine), ("step", Step)):
+    _REGISTRY.register(_name, _cls)
 
 
-def get(name_or_schedule, power_t=0.5):
+def get(name_or_schedule, **kwargs):
     """Return a schedule from its name, or a copy of a schedule instance.
 
     Parameters
     ----------
     name_or_schedule : str or Schedule
-        One of ``"constant"``, ``"invscaling"``, ``"adaptive"``, ``"cosine"``,
-        ``"step"``, or a :class:`Schedule` instance, which is deep-copied so the
-        user's object is never mutated.
-    power_t : float, default=0.5
-        Exponent for ``"invscaling"`` (ignored otherwise).
+        One of :func:`names`, or a :class:`Schedule` instance, which is
+        deep-copied so the user's object is never mutated (``kwargs`` are then
+        ignored).
+    **kwargs
+        Constructor arguments of the named schedule (``power_t`` for
+        ``"invscaling"``).
 
     Returns
     -------
@@ -271,13 +267,9 @@ def get(name_or_schedule, power_t=0.5):
     ValueError
         If the name is unknown.
     """
-    if isinstance(name_or_schedule, Schedule):
-        return copy.deepcopy(name_or_schedule)
-    if not isinstance(name_or_schedule, str) or name_or_schedule not in _SCHEDULES:
-        raise ValueError(
-            f"Unknown learning-rate schedule {name_or_schedule!r}; valid names are "
-            f"{sorted(_SCHEDULES)}."
-        )
-    if name_or_schedule == "invscaling":
-        return InvScaling(power_t=power_t)
-    return _SCHEDULES[name_or_schedule]()
+    return _REGISTRY.get(name_or_schedule, **kwargs)
+
+
+# the valid names (sorted) and the factory of a name, straight from the registry
+names = _REGISTRY.names
+lookup = _REGISTRY.lookup

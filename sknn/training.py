@@ -266,11 +266,15 @@ class Trainer:
         self._penalty_layers = [l for l in getattr(net, "layers", ()) if callable(getattr(l, "penalty", None))]
         self._hooks = CallbackList(config.callbacks)
         self._echo = self._hooks.writer()
+        # the optimizer says how it applies alpha: the L2 term is the loop's unless it decays
+        # the weights itself (L-BFGS, which has no optimizer object, takes the L2 term)
+        optimizer = None if config.solver == "lbfgs" else _optimizers.lookup(config.solver)
+        self._l2_alpha = 0.0 if getattr(optimizer, "decoupled_weight_decay", False) else config.alpha
 
     # -- one step --------------------------------------------------------------
     def _penalty(self, sw_sum):
-        alpha = self.config.alpha
-        if not alpha or self.config.solver == "adamw":
+        alpha = self._l2_alpha
+        if not alpha:
             return 0.0
         # after backward: a row-sparse gradient restricts the term to the rows the batch used
         total = _optimizers.l2_value(self.params, self.grads, self.penalized)
@@ -287,8 +291,8 @@ class Trainer:
         for layer in self._penalty_layers:
             value += layer.penalty()
         sw_sum = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-        alpha = self.config.alpha
-        if alpha and self.config.solver != "adamw":
+        alpha = self._l2_alpha
+        if alpha:
             _optimizers.add_l2_grad(self.params, self.grads, self.penalized, alpha / sw_sum)
         return value + self._penalty(sw_sum)
 

@@ -81,9 +81,17 @@ class Optimizer:
         Class attribute: the ``__init__`` arguments that the training loop
         (:class:`sknn.training.Trainer`) sets from the estimator's training
         parameters; the others keep their defaults.
+    decoupled_weight_decay : bool
+        Class attribute: how the penalty ``alpha`` of the training parameters
+        applies. False: the training loop adds the L2 term
+        ``0.5 * alpha * ||w||^2 / n`` to the loss and its gradient to the
+        gradients (:func:`add_l2_grad`). True: the optimizer shrinks the
+        penalized weights itself (decoupled weight decay, its ``weight_decay``
+        set from ``alpha``) and the loop adds nothing.
     """
 
     training_args = ("learning_rate",)
+    decoupled_weight_decay = False
 
     def __init__(self, learning_rate=0.001):
         self.learning_rate = learning_rate
@@ -372,6 +380,7 @@ class AdamW(Adam):
     """
 
     training_args = Adam.training_args + ("weight_decay",)
+    decoupled_weight_decay = True
 
     def __init__(
         self,

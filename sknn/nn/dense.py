@@ -131,11 +131,8 @@ class Dense(Layer):
             np.matmul(X.T, dY2, out=self.grads[0])
         if self.use_bias:
             np.sum(dY2, axis=0, out=self.grads[1])
-        # a TiedDense reusing this kernel (see tied.py) ran its backward first
-        for tied in self.__dict__.get("_tied_users", ()):
-            g = tied.take_kernel_grad()
-            if g is not None:
-                self.grads[0] += g
+        # layers sharing the kernel (TiedDense) ran their backward first and handed their part over
+        self._parameters[0].add_contributions()
         if not self.input_grad:
             return None
         dX = dY2 @ kernel.T
@@ -145,8 +142,6 @@ class Dense(Layer):
     def _sparse_kernel_grad(self, X, dY2):
         """``X.T @ dY2`` kept by rows: only the columns present in the sparse batch."""
         grad = self.grads[0]
-        if self.__dict__.get("_tied_users"):
-            raise ValueError("Dense(sparse_grad=True) cannot share its kernel with a TiedDense layer.")
         if not sp.issparse(X):
             rows = self.__dict__.get("_all_rows")
             if rows is None or rows.size != grad.shape[0]:

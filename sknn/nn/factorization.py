@@ -5,7 +5,7 @@ import numpy as np
 from ._checks import check_choice, check_int, check_int_sequence, check_real
 from .activations import Activation, names as activation_names
 from .dense import Dense, Dropout
-from .layer import Layer, Sequential
+from .layer import Layer, Parameter, Sequential
 from .sparse_grad import RowSparseGrad
 from .linalg import inference_product
 
@@ -146,16 +146,19 @@ class NeuMF(Layer):
         if hidden:
             out_dim += self.tower.build((2 * k,), rng, self.dtype)[0]
         w = (rng.uniform(-1, 1, out_dim) * np.sqrt(3.0 / out_dim)).astype(self.dtype)
-        n_own = len(arrays)
         grads = [RowSparseGrad(a.shape, a.dtype) for a in arrays] if self.sparse_grad else None
         self._set_params(names, arrays, penalized, grads)
-        self._n_own = n_own
-        self.params = arrays + self.tower.params + [w, np.zeros(1, self.dtype)]
-        self.grads = self.grads + self.tower.grads + [np.zeros_like(w), np.zeros(1, self.dtype)]
-        self.param_names = names + [f"tower.{n}" for n in self.tower.param_names] + [
-            "output_kernel", "output_bias"]
-        self.penalized = penalized + self.tower.penalized + [True, False]
+        b = np.zeros(1, self.dtype)
+        self._output = [Parameter("output_kernel", w, np.zeros_like(w), True),
+                        Parameter("output_bias", b, np.zeros_like(b), False)]
         return self.output_shape
+
+    def parameters(self):
+        # the tables and biases, the tower's layers, then the output layer (none before build)
+        if "_output" not in self.__dict__:
+            return []
+        tower = [p.renamed("tower.") for p in self.tower.parameters()]
+        return list(self._parameters) + tower + self._output
 
     def rng_for_training(self, rng):
         self.tower.rng_for_training(rng)

@@ -8,9 +8,11 @@ The contract every layer follows
   small checkers of :mod:`sknn.nn._checks`): a bad value raises a ValueError
   naming the layer and the argument where the layer is made.
 * ``build(input_shape, rng, dtype)`` creates the weights. ``input_shape`` excludes
-  the batch axis. It sets ``input_shape``, ``output_shape``, ``dtype``, ``params``,
-  ``grads`` (parallel lists of arrays, same shapes and dtype) and ``param_names``,
-  and returns the output shape.
+  the batch axis. It sets ``input_shape``, ``output_shape`` and ``dtype``,
+  registers its weights as :class:`Parameter` objects (``_set_params``), and
+  returns the output shape. ``params``, ``grads`` (parallel lists of arrays, same
+  shapes and dtype), ``param_names`` and ``penalized`` are read from
+  :meth:`Layer.parameters`, which a layer holding sub-layers extends with theirs.
 * ``forward(X, training=False, mask=None)`` returns the output. ``mask`` is a
   boolean ``(n_samples, n_steps)`` array for sequence data or None; layers that
   do not use it ignore it.
@@ -53,7 +55,77 @@ import numpy as np
 
 from ._registry import signature_repr
 
-__all__ = ["Layer", "Sequential"]
+__all__ = ["Parameter", "Layer", "Sequential"]
+
+
+class Parameter:
+    """A trained array with its gradient, its name, and whether ``alpha`` penalizes it.
+
+    Layers register their parameters as these objects; the lists ``params``,
+    ``grads``, ``param_names`` and ``penalized`` of every layer are read from
+    them, so containers (and layers holding sub-layers) compose their
+    sub-layers' parameters instead of concatenating four lists.
+
+    A layer may *share* another layer's parameter (tied weights): it registers
+    no parameter of its own for it, hands its gradient contribution over with
+    :meth:`contribute`, and the owning layer adds the contributions to its
+    gradient (:meth:`add_contributions`) once it has written its own. The
+    sharing layer must therefore come after the owner in the network (its
+    ``backward`` runs first).
+
+    Parameters
+    ----------
+    name : str
+    value : ndarray
+        The array, updated in place by the optimizers.
+    grad : ndarray or RowSparseGrad
+        Its gradient, same shape and dtype.
+    penalized : bool
+        Whether the L2 penalty (or decoupled weight decay) applies.
+    """
+
+    def __init__(self, name, value, grad, penalized):
+        self.name = name
+        self.value = value
+        self.grad = grad
+        self.penalized = bool(penalized)
+        self._contributions = {}
+
+    def renamed(self, prefix):
+        """The same arrays under the name ``prefix + name`` (for a container's listing)."""
+        other = Parameter.__new__(Parameter)
+        other.__dict__.update(self.__dict__)
+        other.name = prefix + self.name
+        return other
+
+    def contribute(self, layer, grad):
+        """Hand over the gradient contribution of ``layer``, which shares this parameter.
+
+        Kept until :meth:`add_contributions`; a newer contribution of the same
+        layer replaces an unconsumed one.
+        """
+        self._contributions[id(layer)] = grad
+
+    def add_contributions(self):
+        """Add the contributions handed over since the last call to :attr:`grad`, and forget them."""
+        if self._contributions and not isinstance(self.grad, np.ndarray):
+            raise ValueError(f"Parameter {self.name!r} has a row-sparse gradient and cannot be shared.")
+        for g in self._contributions.values():
+            self.grad += g
+        self._contributions.clear()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_contributions"] = {}  # transient, like the layers' caches
+        return state
+
+    def __repr__(self):
+        return f"Parameter({self.name!r}, shape={self.value.shape}, penalized={self.penalized})"
+
+
+def _listed(field, doc):
+    """A read-only property: ``field`` of each of the layer's parameters, as a list."""
+    return property(lambda self: [getattr(p, field) for p in self.parameters()], doc=doc)
 
 
 class Layer:
@@ -90,12 +162,36 @@ class Layer:
             del state[key]
         return state
 
-    # -- building ------------------------------------------------------------
-    params = ()
-    grads = ()
-    param_names = ()
-    penalized = ()
+    # -- parameters ------------------------------------------------------------
     input_grad = True
+    _parameters = ()
+
+    def parameters(self):
+        """The trained :class:`Parameter` objects, own and sub-layers', in a fixed order.
+
+        Containers override this to list their sub-layers' parameters (renamed
+        with a prefix); :attr:`params`, :attr:`grads`, :attr:`param_names` and
+        :attr:`penalized` are derived from it.
+
+        Returns
+        -------
+        parameters : list of Parameter
+        """
+        return list(self._parameters)
+
+    def parameter(self, name):
+        """The :class:`Parameter` called ``name`` (as in :attr:`param_names`)."""
+        for p in self.parameters():
+            if p.name == name:
+                return p
+        raise KeyError(f"{type(self).__name__} has no parameter {name!r}; it has {self.param_names}.")
+
+    params = _listed("value", "The parameter arrays (list of ndarray), updated in place by the optimizers.")
+    grads = _listed("grad", "The gradients (ndarray or RowSparseGrad), parallel to ``params``.")
+    param_names = _listed("name", "The parameter names, parallel to ``params``.")
+    penalized = _listed("penalized", "Which parameters the L2 penalty ``alpha`` applies to, parallel to ``params``.")
+
+    # -- building ------------------------------------------------------------
 
     def build(self, input_shape, rng, dtype=np.float64):
         """Create the weights for inputs of shape ``input_shape``.
@@ -125,10 +221,8 @@ class Layer:
 
     def _set_params(self, names, arrays, penalized, grads=None):
         """Register parameters; allocates matching zero gradients unless ``grads`` are given."""
-        self.param_names = list(names)
-        self.params = list(arrays)
-        self.grads = [np.zeros_like(p) for p in self.params] if grads is None else list(grads)
-        self.penalized = list(penalized)
+        grads = [np.zeros_like(a) for a in arrays] if grads is None else grads
+        self._parameters = [Parameter(*fields) for fields in zip(names, arrays, grads, penalized)]
 
     # -- computation ---------------------------------------------------------
     def forward(self, X, training=False, mask=None):
@@ -188,25 +282,8 @@ class Sequential(Layer):
         self.built = True
         return self.output_shape
 
-    @property
-    def params(self):
-        return [p for layer in self.layers for p in layer.params]
-
-    @property
-    def grads(self):
-        return [g for layer in self.layers for g in layer.grads]
-
-    @property
-    def penalized(self):
-        return [f for layer in self.layers for f in layer.penalized]
-
-    @property
-    def param_names(self):
-        return [
-            f"{i}.{name}"
-            for i, layer in enumerate(self.layers)
-            for name in layer.param_names
-        ]
+    def parameters(self):
+        return [p.renamed(f"{i}.") for i, layer in enumerate(self.layers) for p in layer.parameters()]
 
     def forward(self, X, training=False, mask=None):
         return self.forward_masked(X, training=training, mask=mask)[0]

@@ -447,23 +447,12 @@ class Bidirectional(Layer):
         self.built = True
         return self.output_shape
 
-    @property
-    def params(self):
-        return self.forward_layer.params + self.backward_layer.params
-
-    @property
-    def grads(self):
-        return self.forward_layer.grads + self.backward_layer.grads
-
-    @property
-    def penalized(self):
-        return self.forward_layer.penalized + self.backward_layer.penalized
-
-    @property
-    def param_names(self):
-        return [f"forward.{p}" for p in self.forward_layer.param_names] + [
-            f"backward.{p}" for p in self.backward_layer.param_names
-        ]
+    def parameters(self):
+        if not getattr(self, "built", False):
+            return []
+        return [p.renamed(f"{side}.") for side, layer in (("forward", self.forward_layer),
+                                                          ("backward", self.backward_layer))
+                for p in layer.parameters()]
 
     def forward(self, X, training=False, mask=None):
         X = np.asarray(X, dtype=self.dtype)

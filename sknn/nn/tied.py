@@ -16,10 +16,12 @@ class TiedDense(Layer):
     The kernel is *not* a parameter of this layer: it is the very array of the
     ``source`` :class:`~sknn.nn.Dense` layer, used transposed, as in the decoder
     of an autoencoder with tied weights. Only the bias belongs to this layer.
-    The shared kernel's gradient is the sum of both uses: this layer leaves its
-    contribution for ``source``, which adds it when its own ``backward`` runs.
-    That requires ``source`` to come *before* this layer in the network (so its
-    backward runs after this one's), as an encoder comes before its decoder.
+    The shared kernel's gradient is the sum of both uses: this layer hands its
+    contribution to the source's kernel :class:`~sknn.nn.layer.Parameter`
+    (:meth:`~sknn.nn.layer.Parameter.contribute`), which ``source`` adds when
+    its own ``backward`` runs. That requires ``source`` to come *before* this
+    layer in the network (so its backward runs after this one's), as an
+    encoder comes before its decoder.
 
     Parameters
     ----------
@@ -61,6 +63,8 @@ class TiedDense(Layer):
             raise TypeError(f"TiedDense needs a Dense source layer, got {type(self.source).__name__}.")
         if not getattr(self.source, "built", False):
             raise ValueError("TiedDense: the source Dense layer must be built first (place it earlier).")
+        if self.source.sparse_grad:
+            raise ValueError("TiedDense cannot share the kernel of a Dense(sparse_grad=True) layer.")
 
     def compute_output_shape(self, input_shape):
         self._check_source()
@@ -83,9 +87,6 @@ class TiedDense(Layer):
         else:
             self._set_params([], [], [])
         self._kernel_grad = np.zeros_like(kernel)
-        users = self.source.__dict__.setdefault("_tied_users", [])
-        if not any(u is self for u in users):
-            users.append(self)
         return out
 
     @property
@@ -112,7 +113,7 @@ class TiedDense(Layer):
         dY2 = dY.reshape(-1, dY.shape[-1]) if dY.ndim != 2 else dY
         # d(X @ W.T)/dW = dY.T @ X, kept until the source adds it to its own gradient
         np.matmul(dY2.T, X, out=self._kernel_grad)
-        self._pending = True
+        self.source.parameter("kernel").contribute(self, self._kernel_grad)
         if self.use_bias:
             np.sum(dY2, axis=0, out=self.grads[0])
         if not self.input_grad:
@@ -120,13 +121,6 @@ class TiedDense(Layer):
         dX = dY2 @ W
         shape = self._cache_in_shape
         return dX.reshape(shape) if len(shape) != 2 else dX
-
-    def take_kernel_grad(self):
-        """The pending kernel-gradient contribution (or None), consumed once."""
-        if not getattr(self, "_pending", False):
-            return None
-        self._pending = False
-        return self._kernel_grad
 
     def __repr__(self):
         return f"TiedDense(source={type(self.source).__name__}({self.source.units}))"

@@ -75,3 +75,38 @@ def test_default_mask_passes_through():
     mask = np.ones((2, 3), bool)
     assert Layer().compute_mask(mask) is mask
     assert Flatten().compute_mask(mask, np.zeros((2, 3, 1))) is None
+
+
+# -- parameter objects ----------------------------------------------------------------
+def test_parameters_compose_without_copies():
+    from sknn.nn import Bidirectional, Dense, NeuMF, SimpleRNN
+
+    net = Sequential([Dense(3), Bidirectional(SimpleRNN(2)), NeuMF(3, 4, n_factors=2, hidden_layer_sizes=(3,))])
+    assert net.parameters() == [] and net.params == []
+    layer = NeuMF(3, 4, n_factors=2, hidden_layer_sizes=(3,))
+    layer.build((2,), np.random.default_rng(0))
+    assert layer.param_names == ["user_gmf", "item_gmf", "user_mlp", "item_mlp", "user_bias", "item_bias",
+                                 "tower.0.kernel", "tower.0.bias", "output_kernel", "output_bias"]
+    assert layer.penalized == [True] * 4 + [False, False, True, False, True, False]
+    tower = layer.tower.layers[0]
+    assert layer.params[6] is tower.kernel and layer.grads[7] is tower.grads[1]
+    assert all(p is q.value for p, q in zip(layer.params, layer.parameters()))
+    assert layer.parameter("output_bias").value is layer.params[-1]
+    with pytest.raises(KeyError, match="no parameter 'gamma'"):
+        layer.parameter("gamma")
+
+
+def test_shared_parameter_gradient_sums_both_uses_in_float64():
+    from sknn.nn import TiedDense
+    from sknn.utils.gradcheck import check_layer_gradients
+
+    enc = Dense(3)
+    net = Sequential([enc, Activation("tanh"), TiedDense(enc)])
+    X = np.random.default_rng(1).standard_normal((4, 5))
+    errors = check_layer_gradients(net, X)
+    assert set(errors) == {"input", "0.kernel", "0.bias", "2.bias"}
+    assert max(errors.values()) < 1e-6, errors
+    assert not enc.parameter("kernel")._contributions  # consumed by the owner's backward
+    src = Dense(3, sparse_grad=True)
+    with pytest.raises(ValueError, match="sparse_grad"):
+        Sequential([src, TiedDense(src)]).build((5,), np.random.default_rng(0))

@@ -280,7 +280,7 @@ def test_bidirectional_float32_and_shapes():
     assert Y.dtype == np.float32 and Y.shape == (N, T, 2 * U)
     assert Bidirectional(GRU(3), merge_mode="sum").build((T, F), np.random.default_rng(0)) == (3,)
     assert bi.param_names[0] == "forward.kernel" and bi.param_names[3] == "backward.kernel"
-    assert bi.layer.params == ()  # the configured layer stays unbuilt
+    assert list(bi.layer.params) == []  # the configured layer stays unbuilt
     with pytest.raises(ValueError, match="merge_mode"):
         Bidirectional(GRU(3), merge_mode="mul").build((T, F), np.random.default_rng(0))
 

@@ -51,6 +51,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from .nn import optimizers as _optimizers
+from .nn.lbfgs import lbfgs_minimize
 from .nn import schedules as _schedules
 from .utils.callbacks import CallbackList
 
@@ -615,7 +616,7 @@ class Trainer:
         start = _snapshot(self._tracked)
         self._hooks.call("on_epoch_begin", {"epoch": 1, "estimator": self.owner})
         with np.errstate(over="ignore", invalid="ignore"):
-            result = _optimizers.lbfgs_minimize(
+            result = lbfgs_minimize(
                 self.params,
                 compute,
                 max_iter=cfg.max_iter,

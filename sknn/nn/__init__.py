@@ -1,6 +1,6 @@
 """The engine: layers, losses, optimizers in pure NumPy (no scikit-learn import)."""
 
-from . import activations, initializers, linalg, losses, optimizers, schedules, sparse_grad
+from . import activations, initializers, lbfgs, linalg, losses, optimizers, schedules, sparse_grad
 from .activations import Activation
 from .conv import Conv1D, Conv2D
 from .dense import BatchNorm, Dense, Dropout, Flatten, Reshape
@@ -46,5 +46,6 @@ __all__ = [
     "linalg",
     "losses",
     "optimizers",
+    "lbfgs",
     "schedules",
 ]

@@ -51,8 +51,9 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from .nn import optimizers as _optimizers
-from .nn.lbfgs import lbfgs_minimize
 from .nn import schedules as _schedules
+from ._divergence import BLOWUP_FACTOR, NON_FINITE_MESSAGE, DivergenceGuard, DivergenceWarning, restore, snapshot
+from ._full_batch import FullBatchFit
 from .utils.callbacks import CallbackList
 
 __all__ = ["TrainingConfig", "FitState", "Validation", "DivergenceWarning", "Trainer", "BLOWUP_FACTOR", "predict_raw", "as_network_dtype",
@@ -62,22 +63,6 @@ __all__ = ["TrainingConfig", "FitState", "Validation", "DivergenceWarning", "Tra
 #: and full-batch ``"lbfgs"``.
 STOCHASTIC_SOLVERS = _optimizers.names()
 SOLVERS = STOCHASTIC_SOLVERS + ("lbfgs",)
-
-#: An epoch whose loss is this many times the reference scale has diverged.
-BLOWUP_FACTOR = 1e4
-
-# scipy's default relative-reduction tolerance of L-BFGS-B (factr=1e7 times eps)
-_LBFGS_FTOL = 1e7 * np.finfo(float).eps
-
-NON_FINITE_MESSAGE = (
-    "Solver produced non-finite parameter weights. The input data may contain "
-    "large values and need to be preprocessed."
-)
-
-
-class DivergenceWarning(ConvergenceWarning):
-    """Training stopped because the loss became NaN, infinite, or blew up."""
-
 
 @dataclass
 class TrainingConfig:
@@ -221,20 +206,7 @@ def _from_config(registry, name, config):
     return registry.get(name, **{a: getattr(config, _ENGINE_ARGS.get(a, a)) for a in cls.training_args})
 
 
-def _snapshot(arrays, into=None):
-    if into is None:
-        return [a.copy() for a in arrays]
-    for dst, src in zip(into, arrays):
-        np.copyto(dst, src)
-    return into
-
-
-def _restore(arrays, snapshot):
-    for dst, src in zip(arrays, snapshot):
-        np.copyto(dst, src)
-
-
-class Trainer:
+class Trainer(DivergenceGuard, FullBatchFit):
     """Runs the optimisation of ``net`` under ``loss`` with ``config``.
 
     Parameters
@@ -341,88 +313,6 @@ class Trainer:
             seen += Xb.shape[0]
         return total / seen
 
-    # -- divergence --------------------------------------------------------------
-    def _reference_loss(self, X, y, mask):
-        """The loss scale divergence is measured against (see the module docs)."""
-        n = X.shape[0]
-        idx = np.unique(np.linspace(0, n - 1, min(n, 512)).astype(np.intp))
-        ys = y[idx]
-        with np.errstate(all="ignore"):
-            raw = predict_raw(self.net, X[idx], _take(mask, idx))
-            initial = self.loss.value(ys, raw) + self._penalty(self._batch_size(n, warn=False))
-            zero = self.loss.value(ys, np.zeros_like(raw))
-        finite = [float(v) for v in (initial, zero) if np.isfinite(v)]
-        return max(finite) if finite else None
-
-    def _diverged(self, epoch_loss):
-        if not np.isfinite(epoch_loss):
-            return True
-        ref = self.state.reference_loss
-        return ref is not None and ref > 0 and epoch_loss > BLOWUP_FACTOR * ref
-
-    def _data_loss(self, X, y, sample_weight, mask):
-        """Inference-mode loss of the current weights; inf when not finite."""
-        with np.errstate(all="ignore"):
-            raw = predict_raw(self.net, X, mask)
-            if not np.isfinite(raw).all():
-                return np.inf
-            value = float(self.loss.value(y, raw, sample_weight))
-        return value if np.isfinite(value) else np.inf
-
-    def _recover(self, data, epoch_loss, validation):
-        """After a diverged epoch: keep the best finite weights, or raise."""
-        st = self.state
-        # the optimizer's moments hold the blow-up: start them afresh (the learning rate stays)
-        st.optimizer.setup(self.params, self.penalized)
-        if not np.isfinite(epoch_loss) and st.n_iter_ == 1:
-            # not one finite epoch in this call: as scikit-learn, refuse, and leave the model
-            # (weights and the published loss curve) as it was
-            _restore(self._tracked, self._start)
-            st.loss_curve_.pop()
-            st.n_iter_, st.loss_ = 0, (st.loss_curve_[-1] if st.loss_curve_ else None)
-            raise ValueError(NON_FINITE_MESSAGE)
-        st.diverged = True
-        if validation is not None:
-            st.validation_scores_.append(float("nan"))
-            st.validation_loss_curve_.append(float("nan"))
-        if validation is not None and self._best is not None:
-            # the best epoch's weights if they beat the starting ones on the held-out set
-            _restore(self._tracked, self._start)
-            if self._validate(validation)[0] > st.best_validation_score_:
-                self._best = self._start
-                what = "the weights it started from were kept"
-            else:
-                what = "the weights of the best validation score were kept"
-            _restore(self._tracked, self._best)
-        else:
-            # the best epoch's weights if they beat the starting ones on the data, else those
-            keep = self._start
-            if self._best_train is not None:
-                _restore(self._tracked, self._start)
-                start_loss = self._data_loss(*data)
-                _restore(self._tracked, self._best_train)
-                if self._data_loss(*data) <= start_loss:
-                    keep = self._best_train
-            _restore(self._tracked, keep)
-            what = (
-                "the weights of the epoch with the lowest loss were kept"
-                if keep is self._best_train
-                else "the weights it started from were kept"
-            )
-        if np.isfinite(epoch_loss):
-            how = (
-                f"grew to {epoch_loss:.3g}, more than {BLOWUP_FACTOR:g} times its "
-                f"initial scale ({st.reference_loss:.3g})"
-            )
-        else:
-            how = "became NaN or infinite"
-        warnings.warn(
-            f"Training diverged: the loss {how} at epoch {st.n_iter_}. Training "
-            f"stopped and {what}. Lower learning_rate_init, scale the inputs, or "
-            "set clip_norm.",
-            DivergenceWarning,
-        )
-
     # -- epochs ----------------------------------------------------------------
     def _setup_optimizer(self):
         cfg = self.config
@@ -435,9 +325,12 @@ class Trainer:
         st.schedule = _from_config(_schedules, cfg.learning_rate, cfg)
         opt.learning_rate = st.schedule.start(cfg.learning_rate_init, cfg.max_iter)
 
+    def _inference(self, X, mask=None):
+        return predict_raw(self.net, X, mask)
+
     def _validate(self, val):
         with np.errstate(all="ignore"):
-            raw = predict_raw(self.net, val.X, val.mask)
+            raw = self._inference(val.X, val.mask)
         if not np.isfinite(raw).all():
             # scikit-learn scores a model with non-finite outputs as NaN
             return float("nan"), float("nan")
@@ -456,7 +349,7 @@ class Trainer:
                 st.no_improvement_count = 0
             if val_score > st.best_validation_score_:
                 st.best_validation_score_ = val_score
-                self._best = _snapshot(self._tracked, self._best)
+                self._best = snapshot(self._tracked, self._best)
         else:
             last = st.loss_curve_[-1]
             if last > st.best_loss_ - tol:
@@ -516,7 +409,7 @@ class Trainer:
             st.best_loss_ = np.inf
         opt = st.optimizer
         n = X.shape[0]
-        self._start = _snapshot(self._tracked)
+        self._start = snapshot(self._tracked)
         self._best = self._best_train = None
         best_train_loss = np.inf
         st.n_iter_ = 0
@@ -547,7 +440,7 @@ class Trainer:
                 st.validation_loss_curve_.append(val_loss)
             elif epoch_loss < best_train_loss:
                 best_train_loss = epoch_loss
-                self._best_train = _snapshot(self._tracked, self._best_train)
+                self._best_train = snapshot(self._tracked, self._best_train)
             self._update_no_improvement(val_score)
             opt.learning_rate = st.schedule.epoch_end(len(st.loss_curve_), st.t_, opt.learning_rate)
             info = {
@@ -582,76 +475,7 @@ class Trainer:
                 ConvergenceWarning,
             )
         if validation is not None and self._best is not None:
-            _restore(self._tracked, self._best)
-
-    # -- full batch --------------------------------------------------------------
-    def _fit_lbfgs(self, X, y, sample_weight, mask):
-        cfg, st = self.config, self.state
-
-        def compute():
-            value = self.loss_and_grads(X, y, sample_weight, mask, training=True)
-            return value, self.grads
-
-        stopped = []
-
-        def on_iteration(loss):
-            iteration = len(stopped) + 1
-            if cfg.verbose:
-                self._echo("Iteration %d, loss = %.8f" % (iteration, loss))
-            info = {
-                "epoch": iteration,
-                "loss": loss,
-                "validation_loss": None,
-                "validation_score": None,
-                "learning_rate": None,
-                "time": None,
-                "estimator": self.owner,
-            }
-            stopped.append(self._hooks.epoch_end(info))
-            if not stopped[-1] and iteration < cfg.max_iter:
-                self._hooks.call("on_epoch_begin", {"epoch": iteration + 1, "estimator": self.owner})
-            return stopped[-1]
-
-        self.net.rng_for_training(self.rng)
-        start = _snapshot(self._tracked)
-        self._hooks.call("on_epoch_begin", {"epoch": 1, "estimator": self.owner})
-        with np.errstate(over="ignore", invalid="ignore"):
-            result = lbfgs_minimize(
-                self.params,
-                compute,
-                max_iter=cfg.max_iter,
-                max_fun=cfg.max_fun,
-                tol=cfg.tol,
-                # tol also bounds the relative-reduction stop, so tol=0 runs to a limit
-                ftol=min(_LBFGS_FTOL, cfg.tol),
-                callback=on_iteration,
-            )
-        st.n_iter_ = int(result.nit)
-        st.loss_ = float(result.fun)
-        if not np.isfinite(st.loss_):
-            # the best point L-BFGS found is not finite: not one evaluation was
-            _restore(self._tracked, start)
-            st.diverged = True
-            raise ValueError(NON_FINITE_MESSAGE)
-        if not all(np.all(np.isfinite(p)) for p in self.params):
-            _restore(self._tracked, start)
-            st.diverged = True
-            warnings.warn(
-                "Training diverged: L-BFGS reached non-finite weights; the initial "
-                "weights were kept.",
-                DivergenceWarning,
-            )
-        elif int(result.status) != 0 and not any(stopped):
-            # scikit-learn warns on any stop that is not convergence (limits, line search)
-            msg = result.message
-            if isinstance(msg, bytes):
-                msg = msg.decode("latin1")
-            warnings.warn(
-                "lbfgs failed to converge after %d iteration(s) (status=%d): %s. "
-                "Increase the number of iterations (max_iter) or scale the data."
-                % (result.nit, result.status, msg),
-                ConvergenceWarning,
-            )
+            restore(self._tracked, self._best)
 
 
 def as_batchable(X):

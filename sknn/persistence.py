@@ -36,7 +36,7 @@ import scipy
 import sklearn
 from sklearn.base import BaseEstimator
 
-from . import _persistence_layers, _persistence_sknn
+from . import _persistence_layers
 from ._persistence_codec import Decoder, Encoder, expect, expect_keys, npy_bytes, parse_header
 from ._persistence_errors import REASONS, PersistenceError, PersistenceWarning, refuse
 from ._persistence_zip import as_key, read_container, write_container
@@ -61,6 +61,14 @@ class _Context:
         self.sklearn_checked = False
 
 
+def _sknn_module():
+    # the estimators' declarations, imported on first use: this module imports neither the
+    # estimators nor the package face (sknn/__init__.py), which imports it
+    from . import _persistence_sknn
+
+    return _persistence_sknn
+
+
 def _sklearn_module():
     from . import _persistence_sklearn
 
@@ -69,7 +77,7 @@ def _sklearn_module():
 
 def _lookup(cls):
     """(name, declaration) of an estimator class, or None when it may not be saved."""
-    decl = _persistence_sknn.DECLARATIONS.get(cls)
+    decl = _sknn_module().DECLARATIONS.get(cls)
     if decl is not None:
         return cls.__name__, decl
     if cls.__module__.startswith(_SKLEARN_PREFIX):
@@ -85,7 +93,7 @@ def _resolve(name, where, context):
         if found is not None:
             _sklearn_module().check_version(context)
         return found
-    for cls, decl in _persistence_sknn.DECLARATIONS.items():
+    for cls, decl in _sknn_module().DECLARATIONS.items():
         if cls.__name__ == name:
             return cls, decl
     return None
@@ -94,7 +102,7 @@ def _resolve(name, where, context):
 # -- encoding --------------------------------------------------------------------------------------
 def _param_value(cls, name, value, where):
     holds_callables = callable(value) or (isinstance(value, (list, tuple)) and any(callable(c) for c in value))
-    if name == "callbacks" and holds_callables and cls in _persistence_sknn.DECLARATIONS:
+    if name == "callbacks" and holds_callables and cls in _sknn_module().DECLARATIONS:
         warnings.warn(f"{where} holds callables, which cannot be saved safely; it is saved as None.",
                       PersistenceWarning, stacklevel=5)
         return None
@@ -113,7 +121,7 @@ def _encode_estimator_body(enc, est, where):
     cls = type(est)
     found = _lookup(cls)
     if found is None:
-        allowed = ", ".join(sorted(c.__name__ for c in _persistence_sknn.DECLARATIONS)
+        allowed = ", ".join(sorted(c.__name__ for c in _sknn_module().DECLARATIONS)
                             + sorted(_sklearn_module().allowed_names()))
         refuse("unsupported", f"{where}: {cls.__module__}.{cls.__qualname__} cannot be saved by sknn.save; "
                f"the allowed classes are {allowed}.")
@@ -155,7 +163,7 @@ def _encode_other(enc, value, where):
 
 
 def _handlers():
-    return _persistence_sknn.HANDLERS + _persistence_layers.HANDLERS + [
+    return _sknn_module().HANDLERS + _persistence_layers.HANDLERS + [
         (BaseEstimator, _encode_estimator), (object, _encode_other)]
 
 
@@ -231,7 +239,7 @@ def _decode_state(dec, est, decl, body, where, depth):
         if name not in decl.derived or name in state:
             refuse("attribute", f"{where}: {name!r} is not an attribute {type(est).__name__} derives.")
     try:
-        if type(est) in _persistence_sknn.DECLARATIONS or hasattr(est, "_parameter_constraints"):
+        if type(est) in _sknn_module().DECLARATIONS or hasattr(est, "_parameter_constraints"):
             est._validate_params()
     except (TypeError, ValueError) as exc:
         refuse("parameter", f"{where}: {type(est).__name__} refuses its saved parameters ({exc}).")
@@ -257,7 +265,7 @@ def _tags():
     tags = {"__estimator__": _decode_estimator,
             "__remainder_cols__": lambda *args: _sklearn_module().decode_remainder_cols(*args)}
     tags.update(_persistence_layers.TAGS)
-    tags.update(_persistence_sknn.TAGS)
+    tags.update(_sknn_module().TAGS)
     return tags
 
 

@@ -14,7 +14,7 @@ from ._checks import check_real
 from ._registry import Registry
 from .layer import Layer
 
-__all__ = ["Activation", "get", "names", "ELEMENTWISE", "ACTIVATIONS"]
+__all__ = ["Activation", "get", "names", "softmax", "ELEMENTWISE", "ACTIVATIONS"]
 
 _SQRT_2 = math.sqrt(2.0)  # python floats keep float32 arrays float32
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -57,7 +57,8 @@ def _relu_grad(dY, X, Y):
     return dY
 
 
-def _softmax(X):
+def softmax(X):
+    """Softmax over the last axis (max-shifted): each row of the result sums to 1."""
     Z = X - X.max(axis=-1, keepdims=True)
     np.exp(Z, out=Z)
     Z /= Z.sum(axis=-1, keepdims=True)
@@ -117,7 +118,7 @@ def _fixed(forward, backward):
 _REGISTRY = Registry("activation")
 for _name, _pair in (("identity", (_identity, _identity_grad)), ("logistic", (_logistic, _logistic_grad)),
                      ("tanh", (_tanh, _tanh_grad)), ("relu", (_relu, _relu_grad)),
-                     ("softmax", (_softmax, _softmax_grad)), ("gelu", (_gelu, _gelu_grad))):
+                     ("softmax", (softmax, _softmax_grad)), ("gelu", (_gelu, _gelu_grad))):
     _REGISTRY.register(_name, _fixed(*_pair))
 _REGISTRY.register("sigmoid", _fixed(_logistic, _logistic_grad), alias=True)
 _REGISTRY.register("leaky_relu", lambda alpha=None: _make_leaky_relu(0.01 if alpha is None else alpha))

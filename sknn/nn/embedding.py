@@ -5,7 +5,7 @@ import numpy as np
 from . import initializers
 from ._checks import check_int
 from .layer import Layer
-from .sparse_grad import RowSparseGrad
+from .sparse_grad import RowSparseGrad, scatter_rows
 
 __all__ = ["Embedding"]
 
@@ -121,14 +121,5 @@ class Embedding(Layer):
     def backward(self, dY):
         flat = self._cache_idx.reshape(-1)
         grad = self.grads[0]
-        dY = np.asarray(dY, dtype=grad.dtype).reshape(flat.size, -1)
-        if isinstance(grad, RowSparseGrad):
-            grad.assign(flat, dY)
-            return None
-        # dense: the same sort-based scatter-add, written into the full table gradient
-        grad.fill(0)
-        if flat.size:
-            sparse = RowSparseGrad(grad.shape, grad.dtype)
-            sparse.assign(flat, dY)
-            grad[sparse.rows] = sparse.values
+        scatter_rows(grad, flat, np.asarray(dY, dtype=grad.dtype).reshape(flat.size, -1))
         return None

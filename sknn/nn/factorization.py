@@ -6,27 +6,10 @@ from ._checks import check_choice, check_int, check_int_sequence, check_real
 from .activations import Activation, names as activation_names
 from .dense import Dense, Dropout
 from .layer import Layer, Parameter, Sequential
-from .sparse_grad import RowSparseGrad
+from .sparse_grad import RowSparseGrad, scatter_rows
 from .linalg import inference_product
 
 __all__ = ["NeuMF"]
-
-
-def _scatter_rows(out, idx, values):
-    """Write the gradient ``sum_j e_{idx[j]} values[j]`` into ``out``, row 0 (unknown) left at zero.
-
-    ``out`` is a :class:`RowSparseGrad` (only the touched rows kept) or a dense
-    array (overwritten).
-    """
-    if isinstance(out, RowSparseGrad):
-        out.assign(idx, values)
-        out.drop_rows(0)
-        return
-    tmp = RowSparseGrad(out.shape, out.dtype)
-    tmp.assign(idx, values)
-    out.fill(0)
-    out[tmp.rows] = tmp.values
-    out[0] = 0
 
 
 class NeuMF(Layer):
@@ -208,15 +191,15 @@ class NeuMF(Layer):
         np.matmul(z.T, dinter, out=g[-2])
         dz = np.multiply.outer(dinter, w)
         dg = dz[:, :k]
-        _scatter_rows(g[0], u, dg * qi)
-        _scatter_rows(g[1], i, dg * pu)
+        scatter_rows(g[0], u, dg * qi, skip_row=0)
+        scatter_rows(g[1], i, dg * pu, skip_row=0)
         if self._has_tower:
             dm = self.tower.backward(np.ascontiguousarray(dz[:, k:]))
-            _scatter_rows(g[2], u, dm[:, :k])
-            _scatter_rows(g[3], i, dm[:, k:])
+            scatter_rows(g[2], u, dm[:, :k], skip_row=0)
+            scatter_rows(g[3], i, dm[:, k:], skip_row=0)
         # unknown rows (index 0) get no gradient: they stay the zero fallback
-        _scatter_rows(g[nb], u, d)
-        _scatter_rows(g[nb + 1], i, d)
+        scatter_rows(g[nb], u, d, skip_row=0)
+        scatter_rows(g[nb + 1], i, d, skip_row=0)
         return None
 
     def item_vectors(self):

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.special import expit, xlogy
 
 from ._registry import Registry
+from .activations import softmax
 
 __all__ = [
     "Loss",
@@ -25,6 +26,7 @@ __all__ = [
     "Poisson",
     "LogLoss",
     "BinaryLogLoss",
+    "log_softmax",
     "get",
     "names",
 ]
@@ -41,12 +43,34 @@ def _weights(n, sample_weight, dtype):
     return (w / total).reshape((n,) + (1,) * 1)
 
 
+def log_softmax(raw):
+    """``log(softmax(raw))`` over the last axis, computed stably (log-sum-exp).
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n_samples, ..., n_classes)
+
+    Returns
+    -------
+    log_p : ndarray of the same shape and dtype
+    """
+    shifted = raw - raw.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
 def _flat(a):
     return a.reshape(a.shape[0], -1)
 
 
 class Loss:
-    """Base class. Subclasses implement ``_per_element(y, raw)`` and ``_grad_element``."""
+    """Base class of the losses.
+
+    A subclass implements ``_elementwise(y, raw) -> (loss, grad)``, the loss of
+    each output and its derivative with respect to ``raw`` (2-D arrays), which
+    :meth:`__call__` weights and averages; or it overrides :meth:`__call__`
+    (:class:`LogLoss`, whose loss is not element-wise). :meth:`link` maps raw
+    outputs to predictions.
+    """
 
     out_activation = "identity"
     #: whether the per-sample loss averages (True) or sums (False) over outputs
@@ -141,17 +165,12 @@ class LogLoss(Loss):
     mean_over_outputs = False
 
     def link(self, raw):
-        z = raw - raw.max(axis=-1, keepdims=True)
-        np.exp(z, out=z)
-        z /= z.sum(axis=-1, keepdims=True)
-        return z
+        return softmax(raw)
 
     def __call__(self, y, raw, sample_weight=None):
         n = raw.shape[0]
         y = np.asarray(y).astype(raw.dtype, copy=False).reshape(raw.shape)
-        shifted = raw - raw.max(axis=-1, keepdims=True)
-        log_norm = np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-        log_p = shifted - log_norm
+        log_p = log_softmax(raw)
         per_sample = -_flat(y * log_p).sum(axis=1)
         grad = np.exp(log_p)
         grad -= y

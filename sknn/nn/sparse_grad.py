@@ -12,7 +12,7 @@ the exact semantics).
 
 import numpy as np
 
-__all__ = ["RowSparseGrad", "is_row_sparse", "to_dense", "add_l2_grad", "l2_value"]
+__all__ = ["RowSparseGrad", "is_row_sparse", "to_dense", "scatter_rows", "add_l2_grad", "l2_value"]
 
 
 class RowSparseGrad:
@@ -129,6 +129,35 @@ def is_row_sparse(grad):
 def to_dense(grad):
     """``grad`` as a dense ndarray (itself when it already is one)."""
     return grad.toarray() if type(grad) is RowSparseGrad else grad
+
+
+def scatter_rows(grad, idx, values, skip_row=None):
+    """Set ``grad`` to ``sum_j e_{idx[j]} values[j]``: the gradient of a table lookup.
+
+    Parameters
+    ----------
+    grad : RowSparseGrad or ndarray
+        The gradient to set: a :class:`RowSparseGrad` keeps the touched rows
+        only; a dense array is overwritten (zero outside the touched rows).
+    idx : ndarray of int, shape (n,)
+        The row each contribution goes to (repeats are summed).
+    values : ndarray of shape (n,) + grad.shape[1:]
+        The contributions.
+    skip_row : int or None, default=None
+        A row whose gradient is kept at zero (NeuMF's unknown user or item).
+    """
+    if type(grad) is RowSparseGrad:
+        grad.assign(idx, values)
+        if skip_row is not None:
+            grad.drop_rows(skip_row)
+        return
+    # dense: the same sort-based scatter-add, written into the full table gradient
+    tmp = RowSparseGrad(grad.shape, grad.dtype)
+    tmp.assign(idx, values)
+    grad.fill(0)
+    grad[tmp.rows] = tmp.values
+    if skip_row is not None:
+        grad[skip_row] = 0
 
 
 def add_l2_grad(params, grads, penalized, scale):

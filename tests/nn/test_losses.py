@@ -69,3 +69,11 @@ def test_errors():
         losses.get("hinge")
     with pytest.raises(ValueError, match="sum to zero"):
         losses.SquaredError()(RAW, RAW, np.zeros(6))
+
+
+def test_log_softmax_is_the_stable_log_of_the_link():
+    raw = np.array([[1000.0, 1000.0, -1000.0], [0.5, -1.0, 2.0]])
+    log_p = losses.log_softmax(raw)
+    assert np.isfinite(log_p[0, :2]).all() and log_p[0, 2] < -1e3
+    np.testing.assert_allclose(np.exp(log_p), losses.get("log_loss").link(raw), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(log_p[1], np.log(losses.get("log_loss").link(raw)[1]), rtol=1e-14)

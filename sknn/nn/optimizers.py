@@ -161,6 +161,20 @@ def _buffer(buffers, i, p):
     return buf
 
 
+def _touched(opt, i, p, g, *states):
+    """``(rows, grad, states, scratch)`` of parameter ``i`` for one step.
+
+    A row-sparse gradient gives its rows, its values, the rows of each state
+    array (copies: the caller writes them back) and a fresh scratch array; a
+    dense one gives None, itself, the state arrays and the parameter's
+    scratch buffer. A None state stays None.
+    """
+    if type(g) is RowSparseGrad:
+        rows = g.rows
+        return rows, g.values, [None if a is None else a[rows] for a in states], np.empty_like(g.values)
+    return None, g, list(states), _buffer(opt._scratch, i, p)
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum, as scikit-learn's.
 
@@ -358,41 +372,23 @@ class AdamW(Adam):
 
     Parameters
     ----------
-    learning_rate : float, default=0.001
-        Step size (current value; schedules reassign it).
-    beta_1 : float, default=0.9
-        Decay rate of the first-moment estimate, in ``[0, 1)``.
-    beta_2 : float, default=0.999
-        Decay rate of the second-moment estimate, in ``[0, 1)``.
-    epsilon : float, default=1e-8
-        Added to the denominator for numerical stability.
+    learning_rate, beta_1, beta_2, epsilon : float
+        As for :class:`Adam` (same defaults).
     weight_decay : float, default=0.01
         Decoupled decay factor, applied only to the parameters flagged in
         ``penalized`` at :meth:`setup` (all of them when None).
 
     Attributes
     ----------
-    t : int
-        Number of steps taken since :meth:`setup`.
-    ms, vs : list of ndarray
-        First and second moment estimates, one per parameter.
+    t, ms, vs
+        As for :class:`Adam`.
     """
 
     training_args = Adam.training_args + ("weight_decay",)
     decoupled_weight_decay = True
 
-    def __init__(
-        self,
-        learning_rate=0.001,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        weight_decay=0.01,
-    ):
-        self.learning_rate = learning_rate
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, weight_decay=0.01):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon)
         self.weight_decay = weight_decay
 
     def step(self, params, grads):
@@ -452,14 +448,7 @@ class RMSprop(Optimizer):
         mu = float(self.momentum)
         bufs = self.momentum_buffers or [None] * len(self.square_avgs)
         for i, (p, g, v, mb) in enumerate(zip(params, grads, self.square_avgs, bufs)):
-            rows = None
-            if type(g) is RowSparseGrad:
-                rows, g = g.rows, g.values
-                v = v[rows]
-                mb = None if mb is None else mb[rows]
-                tmp = np.empty_like(g)
-            else:
-                tmp = _buffer(self._scratch, i, p)
+            rows, g, (v, mb), tmp = _touched(self, i, p, g, v, mb)
             v *= rho
             np.multiply(g, g, out=tmp)
             tmp *= 1.0 - rho
@@ -519,13 +508,7 @@ class Adagrad(Optimizer):
         lr = float(self.learning_rate)
         eps = float(self.epsilon)
         for i, (p, g, s) in enumerate(zip(params, grads, self.sums)):
-            rows = None
-            if type(g) is RowSparseGrad:
-                rows, g = g.rows, g.values
-                s = s[rows]
-                tmp = np.empty_like(g)
-            else:
-                tmp = _buffer(self._scratch, i, p)
+            rows, g, (s,), tmp = _touched(self, i, p, g, s)
             np.multiply(g, g, out=tmp)
             s += tmp
             np.sqrt(s, out=tmp)

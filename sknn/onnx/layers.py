@@ -108,14 +108,23 @@ def _channels_last(g, y, rank):
     return g.transpose(y, [0] + list(range(2, rank + 2)) + [1])
 
 
-def _window_attrs(layer, kernel, strides):
+def _window_attrs(layer, kernel, strides, dilations=1):
+    """Kernel, strides and explicit pads; "same" is TensorFlow's (the odd extra pad goes after).
+
+    The pads come from the fitted input size (``layer.input_shape``): ONNX's
+    SAME_UPPER would do the same, but onnxruntime refuses it with dilation.
+    """
     rank = layer.rank
-    pad = "SAME_UPPER" if layer.padding == "same" else "VALID"
-    return dict(
-        kernel_shape=list(_tuple(kernel, rank)),
-        strides=list(_tuple(strides, rank)),
-        auto_pad=pad,
-    )
+    kernel, strides, dilations = _tuple(kernel, rank), _tuple(strides, rank), _tuple(dilations, rank)
+    before, after = [], []
+    for size, k, s, d in zip(layer.input_shape[:-1], kernel, strides, dilations):
+        total = 0
+        if layer.padding == "same":
+            out = -(-int(size) // s)
+            total = max((out - 1) * s + d * (k - 1) + 1 - int(size), 0)
+        before.append(total // 2)
+        after.append(total - total // 2)
+    return dict(kernel_shape=list(kernel), strides=list(strides), pads=before + after)
 
 
 def _tuple(value, rank):
@@ -131,7 +140,7 @@ def _conv(g, layer, x):
     inputs = [_channels_first(g, x, rank), g.const(weight, seed="conv_w")]
     if layer.use_bias:
         inputs.append(g.const(p[1], seed="conv_b"))
-    attrs = _window_attrs(layer, layer.kernel_size, layer.strides)
+    attrs = _window_attrs(layer, layer.kernel_size, layer.strides, layer.dilation_rate)
     attrs["dilations"] = list(_tuple(layer.dilation_rate, rank))
     return _channels_last(g, g.op("Conv", *inputs, **attrs), rank)
 

@@ -1,0 +1,3 @@
+"""ONNX converters of the recurrent layers (filled in below)."""
+
+RECURRENT_CONVERTERS = {}

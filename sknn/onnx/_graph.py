@@ -70,6 +70,8 @@ class Graph:
         if outputs is None:
             outputs = [self.name(op_type.lower()) for _ in range(n_out)]
         inputs = ["" if i is None else i for i in inputs]
+        while inputs and inputs[-1] == "":  # trailing optional inputs left out
+            inputs.pop()
         self.container.add_node(
             op_type,
             list(inputs),

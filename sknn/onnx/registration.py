@@ -81,6 +81,20 @@ def convert_regressor(scope, operator, container):
     regressor_head(g, est, raw, operator.outputs[0].full_name)
 
 
+def convert_autoencoder(scope, operator, container):
+    """skl2onnx converter of AutoencoderTransformer: ``transform``, the flattened code of ``encoder_``."""
+    est = operator.raw_operator
+    g = graph_for(scope, operator, container)
+    code = convert_layers(g, est.encoder_.layers, network_input(g, est, operator))
+    g.op("Flatten", code, axis=1, outputs=[operator.outputs[0].full_name])
+
+
+def autoencoder_shape(operator):
+    """Float codes ``(n, n_components_)``."""
+    est = operator.raw_operator
+    operator.outputs[0].type = FloatTensorType([_n_rows(operator), int(est.n_components_)])
+
+
 def _n_rows(operator):
     shape = operator.inputs[0].type.shape
     return shape[0] if shape else None
@@ -115,3 +129,6 @@ def register():
         )
     for cls in REGRESSORS:
         update_registered_converter(cls, f"Sknn{cls.__name__}", regressor_shape, convert_regressor)
+    update_registered_converter(
+        est_mod.AutoencoderTransformer, "SknnAutoencoderTransformer", autoencoder_shape, convert_autoencoder
+    )

@@ -33,9 +33,13 @@ def _final_step(model):
 
 def _initial_types(model, X_sample):
     """ONNX input declarations for ``X_sample`` (float32 tensors, batch axis free)."""
-    from ..estimators import RNNClassifier, RNNRegressor
+    from ..estimators import NeuralRecommender, RNNClassifier, RNNRegressor
+    from .recommender import id_tensor_type
 
-    recurrent = isinstance(_final_step(model), (RNNClassifier, RNNRegressor))
+    final = _final_step(model)
+    if isinstance(final, NeuralRecommender):
+        return [("X", id_tensor_type(final))]  # (user id, item id) pairs
+    recurrent = isinstance(final, (RNNClassifier, RNNRegressor))
     if _is_sequence_list(X_sample):
         n_features = 1 if np.ndim(X_sample[0]) == 1 else int(np.shape(X_sample[0])[1])
         # right-padded sequences (n, steps, features) and their lengths

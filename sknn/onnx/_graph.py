@@ -57,7 +57,8 @@ class Graph:
             content = [str(v).encode("utf-8") for v in arr.ravel()]
             self.container.add_initializer(name, TensorProto.STRING, list(arr.shape), content)
         else:
-            tensor = numpy_helper.from_array(np.ascontiguousarray(arr), name)
+            # ascontiguousarray would turn a scalar into shape (1,)
+            tensor = numpy_helper.from_array(np.array(arr, order="C"), name)
             self.container.add_initializer(name, tensor.data_type, list(arr.shape), tensor)
         return name
 

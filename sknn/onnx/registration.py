@@ -14,6 +14,7 @@ from .. import estimators as est_mod
 from ._graph import ExportError, Graph
 from .heads import class_labels, classifier_head, is_multilabel, regressor_head
 from .layers import convert_layers
+from .recommender import convert_recommender, recommender_shape
 
 __all__ = ["register", "MIN_OPSET"]
 
@@ -129,6 +130,9 @@ def register():
         )
     for cls in REGRESSORS:
         update_registered_converter(cls, f"Sknn{cls.__name__}", regressor_shape, convert_regressor)
+    update_registered_converter(
+        est_mod.NeuralRecommender, "SknnNeuralRecommender", recommender_shape, convert_recommender
+    )
     update_registered_converter(
         est_mod.AutoencoderTransformer, "SknnAutoencoderTransformer", autoencoder_shape, convert_autoencoder
     )

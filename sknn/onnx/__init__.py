@@ -33,12 +33,15 @@ def _final_step(model):
 
 def _initial_types(model, X_sample):
     """ONNX input declarations for ``X_sample`` (float32 tensors, batch axis free)."""
-    from ..estimators import NeuralRecommender, RNNClassifier, RNNRegressor
+    from ..estimators import NeuralRecommender, RNNClassifier, RNNRegressor, TextClassifier
     from .recommender import id_tensor_type
+    from .text import text_input_type
 
     final = _final_step(model)
     if isinstance(final, NeuralRecommender):
         return [("X", id_tensor_type(final))]  # (user id, item id) pairs
+    if isinstance(final, TextClassifier):
+        return [("X", text_input_type(final))]  # documents, or token ids
     recurrent = isinstance(final, (RNNClassifier, RNNRegressor))
     if _is_sequence_list(X_sample):
         n_features = 1 if np.ndim(X_sample[0]) == 1 else int(np.shape(X_sample[0])[1])

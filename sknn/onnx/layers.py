@@ -94,8 +94,9 @@ def _embedding(g, layer, x):
 def _refuse_mask(g, layer):
     if g.masked:
         raise ExportError(
-            f"{type(layer).__name__} cannot be exported for variable-length (masked) sequences; "
-            "export a model fitted on fixed-length input or give X_sample as one 3-D array."
+            f"{type(layer).__name__} cannot be exported for variable-length (masked) sequences "
+            "(only Conv1D with padding='same' and strides=1 can); export a model fitted on "
+            "fixed-length input or give X_sample as one 3-D array."
         )
 
 
@@ -132,8 +133,12 @@ def _tuple(value, rank):
 
 
 def _conv(g, layer, x):
-    _refuse_mask(g, layer)
     rank = layer.rank
+    if g.masked and rank == 1 and layer.padding == "same" and _tuple(layer.strides, 1) == (1,):
+        # sknn zeroes the padded steps first; the output keeps the input's steps and mask
+        x = g.op("Mul", x, g.cast(g.step_mask(x), TensorProto.FLOAT))
+    else:
+        _refuse_mask(g, layer)
     p = _params(layer)
     # sknn: (*kernel, in_channels, filters); ONNX: (filters, in_channels, *kernel)
     weight = np.transpose(p[0], [rank + 1, rank] + list(range(rank)))
@@ -177,7 +182,9 @@ def _masked_global_pool(g, x, avg):
         count = g.reduce("ReduceSum", m, [1])
         return g.op("Div", total, count)
     filled = g.op("Where", mask, x, g.const(-np.inf))
-    return g.reduce("ReduceMax", filled, [1])
+    # an empty sequence (a document without tokens) pools to zeros, as in sknn
+    some = g.unsqueeze(g.op("Greater", g.lengths, g.ints(0)), [1])
+    return g.op("Where", some, g.reduce("ReduceMax", filled, [1]), g.const(0.0))
 
 
 LAYER_CONVERTERS = {

@@ -15,6 +15,7 @@ from ._graph import ExportError, Graph
 from .heads import class_labels, classifier_head, is_multilabel, regressor_head
 from .layers import convert_layers
 from .recommender import convert_recommender, recommender_shape
+from .text import convert_text
 
 __all__ = ["register", "MIN_OPSET"]
 
@@ -130,6 +131,9 @@ def register():
         )
     for cls in REGRESSORS:
         update_registered_converter(cls, f"Sknn{cls.__name__}", regressor_shape, convert_regressor)
+    update_registered_converter(
+        est_mod.TextClassifier, "SknnTextClassifier", classifier_shape, convert_text, options=CLASSIFIER_OPTIONS
+    )
     update_registered_converter(
         est_mod.NeuralRecommender, "SknnNeuralRecommender", recommender_shape, convert_recommender
     )

@@ -34,7 +34,7 @@ def _check(rec, X_test):
 @pytest.mark.parametrize("hidden", [(8,), ()])
 def test_explicit_integer_ids_with_unknowns(hidden):
     X, y = _ratings()
-    rec = sknn.NeuralRecommender(n_factors=4, hidden_layer_sizes=hidden, max_iter=5, random_state=0).fit(X, y)
+    rec = sknn.NeuralRecommender(n_factors=4, hidden_layer_sizes=hidden, batch_size=64, max_iter=5, random_state=0).fit(X, y)
     # known pairs, unknown users, unknown items, both unknown
     X_test = np.vstack([X[:20], [[99, 1], [2, 77], [99, 77], [-5, 3]]])
     _check(rec, X_test)
@@ -42,7 +42,7 @@ def test_explicit_integer_ids_with_unknowns(hidden):
 
 def test_implicit_string_ids_with_unknowns():
     X, y = _ratings(as_str=True)
-    rec = sknn.NeuralRecommender(n_factors=4, hidden_layer_sizes=(6,), feedback="implicit", max_iter=3,
+    rec = sknn.NeuralRecommender(n_factors=4, hidden_layer_sizes=(6,), feedback="implicit", batch_size=64, max_iter=3,
                                  random_state=0).fit(X, (y > 2).astype(float))
     X_test = np.vstack([X[:20], np.array([["nobody", "i1"], ["u1", "nothing"], ["x", "y"]], dtype=object)])
     _check(rec, X_test)
@@ -52,6 +52,6 @@ def test_mixed_id_types_are_refused():
     X, y = _ratings()
     X = np.column_stack([X[:, 0], [f"i{v}" for v in X[:, 1]]]).astype(object)
     X[:, 0] = [int(v) for v in X[:, 0]]
-    rec = sknn.NeuralRecommender(n_factors=2, hidden_layer_sizes=(), max_iter=2, random_state=0).fit(X, y)
+    rec = sknn.NeuralRecommender(n_factors=2, hidden_layer_sizes=(), batch_size=64, max_iter=2, random_state=0).fit(X, y)
     with pytest.raises(sknn_onnx.ExportError, match="one type"):
         sknn_onnx.to_onnx(rec, X[:2])

@@ -33,7 +33,7 @@ REGRESSORS = (
     est_mod.ConvNetRegressor,
     est_mod.RNNRegressor,
 )
-CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False, True]}
+CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"]}
 
 
 def graph_for(scope, operator, container):

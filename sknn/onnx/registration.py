@@ -33,7 +33,8 @@ REGRESSORS = (
     est_mod.ConvNetRegressor,
     est_mod.RNNRegressor,
 )
-CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"]}
+# skl2onnx's ZipMap asks for "nocl"; only False is offered: the labels always stay ``classes_``
+CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False]}
 
 
 def graph_for(scope, operator, container):

@@ -108,3 +108,28 @@ def test_embedding_mask_zero_is_refused():
     clf = sknn.NeuralNetClassifier(layers, max_iter=2, random_state=0).fit(X, y)
     with pytest.raises(sknn_onnx.ExportError, match="mask_zero"):
         sknn_onnx.to_onnx(clf, X[:2])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("strides", [1, 2, (3, 1)])
+@pytest.mark.parametrize("dilation", [1, (2, 1)])
+@pytest.mark.parametrize("pool", [nn.MaxPool2D, nn.AvgPool2D])
+def test_conv2d_geometry_grid(padding, strides, dilation, pool):
+    X, y = _images(shape=(11, 10, 2))
+    layers = [nn.Conv2D(3, (3, 2), strides=strides, dilation_rate=dilation, padding=padding),
+              nn.Activation("elu"), pool((2, 3), strides=(1, 2), padding=padding), nn.Flatten()]
+    clf = sknn.NeuralNetClassifier(layers, max_iter=3, random_state=0).fit(X[:120], y[:120])
+    check_classifier(clf, X[120:])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("kernel, strides", [(1, 1), (4, 3), (5, 2)])
+def test_conv1d_geometry_grid(padding, kernel, strides):
+    X, _ = _images(shape=(13, 2))
+    y = X[:, :4, 0].sum(axis=1)
+    layers = [nn.Conv1D(3, kernel, strides=strides, padding=padding), nn.Activation("tanh"),
+              nn.AvgPool1D(2, padding=padding), nn.MaxPool1D(2, strides=1, padding="same"), nn.Flatten()]
+    reg = sknn.NeuralNetRegressor(layers, max_iter=3, random_state=0).fit(X[:120], y[:120])
+    check_regressor(reg, X[120:])

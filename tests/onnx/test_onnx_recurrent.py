@@ -98,3 +98,27 @@ def test_conv_on_variable_length_sequences_is_refused():
     clf = sknn.NeuralNetClassifier(layers, max_iter=2, random_state=0).fit(X[:40], y[:40])
     with pytest.raises(sknn_onnx.ExportError, match="Conv1D cannot be exported for variable-length"):
         sknn_onnx.to_onnx(clf, X[:3])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("n_layers", [1, 3])
+def test_every_cell_direction_and_depth(cell, bidirectional, n_layers):
+    X, y = _sequences(lengths=(1, 12), seed=n_layers)
+    kw = dict(cell=cell, units=4, n_layers=n_layers, bidirectional=bidirectional, max_iter=4, random_state=1)
+    clf = sknn.RNNClassifier(hidden_layer_sizes=(3,), activation="gelu", **kw).fit(X[:80], y[:80])
+    _check_variable_length(clf, X[80:])
+    reg = sknn.RNNRegressor(**kw).fit(X[:80], np.array([x[:, 1].sum() for x in X[:80]]))
+    _check_variable_length(reg, X[80:], classifier=False)
+    X3 = np.stack([np.resize(x, (6, 2)) for x in X])
+    seq = sknn.RNNRegressor(return_sequences=True, **kw).fit(X3[:80], X3[:80, :, 0] * 2)
+    check_regressor(seq, X3[80:])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layer", [nn.SimpleRNN(3, activation="relu"), nn.LSTM(3, unit_forget_bias=False)])
+def test_relu_rnn_and_lstm_without_forget_bias(layer):
+    X, y = _sequences()
+    clf = sknn.NeuralNetClassifier([layer], max_iter=4, random_state=0).fit(X[:80], y[:80])
+    _check_variable_length(clf, X[80:])

@@ -147,6 +147,7 @@ def test_predict_on_dask_is_lazy_and_equals_numpy(client, tmp_path):
     np.testing.assert_array_equal(load(tmp_path / "m.sknn").predict(X), model.estimator_.predict(X))
 
 
+@pytest.mark.slow
 def test_dataframe_input_with_early_stopping_and_proba(client):
     X, y = _classification(600, seed=3)
     columns = [f"f{i}" for i in range(X.shape[1])]
@@ -179,6 +180,10 @@ def test_clear_errors(client):
         DataParallel(MLPClassifier(batch_norm=True), client).fit(dX, dy)
     with pytest.raises(ValueError, match="same partitions"):
         DataParallel(MLPClassifier(), client).fit(dX, dd.from_pandas(pd.Series(y), npartitions=3))
+    bad = X.copy()
+    bad[-1, 0] = np.nan  # found by the worker validating the last partition
+    with pytest.raises(ValueError, match="NaN"):
+        DataParallel(MLPClassifier(), client).fit(*_dask(bad, y))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nothing was trained: no estimator_
         model = DataParallel(MLPClassifier(), client)
@@ -229,3 +234,42 @@ def test_importing_sknn_does_not_import_dask():
 
     code = "import sys, sknn; assert not any(m.split('.')[0] in ('dask', 'distributed') for m in sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["conv", "rnn", "neuralnet"])
+def test_shaped_and_custom_networks(client, kind):
+    from sknn import ConvNetClassifier, NeuralNetClassifier, RNNRegressor
+    from sknn.nn import Activation, Dense
+
+    rng = np.random.default_rng(0)
+    images = rng.normal(size=(200, 6, 6, 1))
+    y = (images[:, :3].sum(axis=(1, 2, 3)) > 0).astype(int)
+    if kind == "conv":  # float32 networks: equal to float32 rounding
+        X, est = images, ConvNetClassifier(
+            input_shape=(6, 6, 1), filters=(4,), hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, random_state=0
+        )
+    elif kind == "rnn":
+        X, y = images.reshape(200, 6, 6), y.astype(float)
+        est = RNNRegressor(input_shape=(6, 6), cell="gru", units=4, batch_size=100, max_iter=3, random_state=0)
+    else:
+        X = images.reshape(200, 36)
+        est = NeuralNetClassifier([Dense(8), Activation("tanh")], batch_size=100, max_iter=3, random_state=0)
+    dX = da.from_array(X, chunks=(100,) + X.shape[1:])
+    model = DataParallel(est, client, timeout=STEP_TIMEOUT).fit(dX, da.from_array(y, chunks=100))
+    single = type(est)(**est.get_params()).fit(X, y)
+    assert model.estimator_.loss_ == pytest.approx(single.loss_, rel=1e-4)
+    np.testing.assert_array_equal(model.predict(dX).compute(), model.estimator_.predict(X))
+
+
+@pytest.mark.slow
+def test_sample_and_balanced_class_weights_follow_the_whole_data(client):
+    X, y = make_classification(n_samples=400, n_features=6, weights=[0.8, 0.2], random_state=4)
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, size=400)
+    dX, dy = _dask(X, y)
+    est = MLPClassifier(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=5, class_weight="balanced", random_state=0)
+    model = DataParallel(est, client, timeout=STEP_TIMEOUT).fit(dX, dy, sample_weight=da.from_array(weights, chunks=200))
+    single = MLPClassifier(**est.get_params()).fit(X, y, sample_weight=weights)
+    # 'balanced' from the counts of all of y (a partition's counts would give other weights)
+    assert model.estimator_.loss_ == pytest.approx(single.loss_, rel=1e-6)
+    assert model.estimator_.class_weight == "balanced"

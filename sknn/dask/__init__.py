@@ -227,6 +227,8 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         # drawn as the estimator's own fit draws its validation split: the same generator state follows
         split_seed = int(est._rng.integers(np.iinfo(np.int32).max)) if est.early_stopping else 0
         west = _adapter.worker_copy(est)
+        if class_weight is not None:  # the workers apply the counts of the whole y; the user's value stays
+            est.class_weight = self.estimator.class_weight
         prepare = dask.delayed(_worker.prepare, pure=True)
         parts = client.compute(
             [prepare(west, x, t, None if wb is None else wb[i], dtype, fraction, [split_seed, i])

@@ -224,8 +224,7 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         net = est.network_
         self._check_network(net, sample_weight is not None or getattr(est, "class_weight", None) is not None)
         fraction = est.validation_fraction if est.early_stopping else None
-        # drawn as the estimator's own fit draws its validation split: the same generator state follows
-        split_seed = int(est._rng.integers(np.iinfo(np.int32).max)) if est.early_stopping else 0
+        split_seed, task_seed = _adapter.draw_seeds(est)
         west = _adapter.worker_copy(est)
         if class_weight is not None:  # the workers apply the counts of the whole y; the user's value stays
             est.class_weight = self.estimator.class_weight
@@ -242,11 +241,10 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
                 raise ValueError("sample_weight must have a positive sum.")
             n_train = [i["n_train"] for i in info]
             cluster = Cluster(
-                client, model, parts, n_train, seed=int(copy.deepcopy(est._rng).integers(2**31)),
+                client, model, parts, n_train, seed=task_seed,
                 max_retries=self.max_retries, timeout=self.timeout, fan_in=max(2, int(self.fan_in)),
             )
-            config = _adapter.training_config(est)
-            trainer = ClusterTrainer(net, _adapter.loss_of(est), config, est._fit_state, est._rng, est, cluster)
+            trainer = ClusterTrainer(*_adapter.training_objects(est), owner=est, cluster=cluster)
             rows = Rows(sum(n_train))
             trainer.fit(rows, rows, None, None, validation, incremental=False)
         finally:

@@ -21,7 +21,8 @@ __all__ = [
     "set_up",
     "worker_copy",
     "prepare_partition",
-    "training_config",
+    "draw_seeds",
+    "training_objects",
     "score_raw",
     "publish",
     "loss_of",
@@ -107,9 +108,20 @@ def prepare_partition(est, X, y, sample_weight, dtype):
     return X, mask, y_enc, sample_weight, y
 
 
-def training_config(est):
-    """The estimator's training settings (callbacks included, run on the client)."""
-    return est._training_config()
+def draw_seeds(est):
+    """``(validation split seed, per-task seed)`` from the estimator's generator.
+
+    The split seed is drawn as the estimator's own ``fit`` draws it (with
+    ``early_stopping``), so the generator then shuffles as it would; the
+    per-task seed (dropout on the workers) is read from a copy.
+    """
+    split = int(est._rng.integers(np.iinfo(np.int32).max)) if est.early_stopping else 0
+    return split, int(copy.deepcopy(est._rng).integers(2**31))
+
+
+def training_objects(est):
+    """``(network, loss, config, fit state, generator)`` for the training loop."""
+    return est.network_, est._loss_fn, est._training_config(), est._fit_state, est._rng
 
 
 def score_raw(est, raw, y, sample_weight):

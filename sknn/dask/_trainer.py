@@ -191,7 +191,7 @@ class ClusterTrainer(Trainer):
     weights or masks (those stay with the partitions).
     """
 
-    def __init__(self, net, loss, config, state, rng, owner, cluster):
+    def __init__(self, net, loss, config, state, rng, *, owner, cluster):
         super().__init__(net, loss, config, state, rng, owner=owner)
         self.cluster = cluster
 

@@ -258,16 +258,36 @@ class Trainer(DivergenceGuard, FullBatchFit):
 
         Gradients are left in ``net.grads``.
         """
+        value, sw_sum = self.data_loss_and_grads(X, y, sample_weight, mask, training)
+        alpha = self._l2_alpha
+        if alpha:
+            _optimizers.add_l2_grad(self.params, self.grads, self.penalized, alpha / sw_sum)
+        return value + self._penalty(sw_sum)
+
+    def data_loss_and_grads(self, X, y, sample_weight=None, mask=None, training=True):
+        """The data term of a batch (or of all the data, with L-BFGS), without the L2 penalty.
+
+        The hook where the batch's loss and gradients are computed: a subclass
+        may compute them elsewhere (:class:`sknn.dask.DataParallel` sums them
+        over the partitions held by Dask workers). ``loss_and_grads`` adds the
+        L2 penalty, for the total weight returned here, to the value and to
+        the gradients.
+
+        Returns
+        -------
+        value : float
+            The (sample-weighted) mean loss of the batch plus the layers' own
+            ``penalty()`` terms.
+        weight : float
+            The batch's sample-weight sum (its number of rows when unweighted).
+            Gradients of ``value`` are left in ``net.grads``.
+        """
         raw = self.net.forward(X, training=training, mask=mask)
         value, dY = self.loss(y, raw, sample_weight)
         self.net.backward(dY)
         for layer in self._penalty_layers:
             value += layer.penalty()
-        sw_sum = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-        alpha = self._l2_alpha
-        if alpha:
-            _optimizers.add_l2_grad(self.params, self.grads, self.penalized, alpha / sw_sum)
-        return value + self._penalty(sw_sum)
+        return value, X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
 
     def train_step(self, X, y, sample_weight=None, mask=None):
         value = self.loss_and_grads(X, y, sample_weight, mask)

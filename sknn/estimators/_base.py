@@ -27,10 +27,10 @@ from sklearn.utils.validation import (
 
 from ..nn import Dense, Sequential
 from ..nn import losses as _losses
-from ..training import FitState, Trainer, TrainingConfig, Validation, as_batchable, as_network_dtype, predict_raw
+from ..training import FitState, Trainer, Validation, as_batchable, as_network_dtype, predict_raw
 from ..utils.callbacks import CallbackSupportMixin, callback_bridge, with_callbacks
 from ..utils.validation import check_params
-from ._params import STOCHASTIC_SOLVERS, TRAINING_CONSTRAINTS
+from ._params import STOCHASTIC_SOLVERS, TRAINING_CONSTRAINTS, fill_docstring, training_config
 
 __all__ = ["BaseNetwork", "NetworkClassifierMixin", "NetworkRegressorMixin", "store_params"]
 
@@ -61,30 +61,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
 
     _parameter_constraints = TRAINING_CONSTRAINTS
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        fill_docstring(cls)  # the declared parameters' entries, from _params.TRAINING_PARAMS
+
     # -- parameters ------------------------------------------------------------
     def _training_config(self):
-        return TrainingConfig(
-            solver=self.solver,
-            alpha=self.alpha,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            learning_rate_init=self.learning_rate_init,
-            power_t=self.power_t,
-            max_iter=self.max_iter,
-            shuffle=self.shuffle,
-            tol=self.tol,
-            verbose=self.verbose,
-            momentum=self.momentum,
-            nesterovs_momentum=self.nesterovs_momentum,
-            early_stopping=self.early_stopping,
-            beta_1=self.beta_1,
-            beta_2=self.beta_2,
-            epsilon=self.epsilon,
-            n_iter_no_change=self.n_iter_no_change,
-            max_fun=self.max_fun,
-            clip_norm=getattr(self, "clip_norm", None),
-            callbacks=getattr(self, "callbacks", None),
-        )
+        return training_config(self)
 
     def _validate_params(self):
         check_params(self._parameter_constraints, self.get_params(deep=False), type(self).__name__)

@@ -5,7 +5,7 @@
   3-D / 4-D arrays as they are, and lists of variable-length sequences
   (right-padded with zeros, with a boolean mask the training loop and the
   recurrent / pooling layers honour).
-* The training parameters every network shares, with one copy of their docs.
+* The docs every shaped network shares: input rules, attributes, notes.
 """
 
 import numbers
@@ -21,7 +21,6 @@ __all__ = [
     "ShapedInputMixin",
     "pad_sequences",
     "store_params",
-    "TRAINING_PARAMS_DOC",
     "COMMON_ATTRS_DOC",
     "NOTES_DOC",
 ]
@@ -277,84 +276,6 @@ class ShapedInputMixin:
         return predict_raw(self.network_, X, mask).astype(np.float64, copy=False)
 
 
-TRAINING_PARAMS_DOC = """
-    solver : {'adam', 'sgd', 'lbfgs', 'adamw', 'rmsprop', 'adagrad'}, default='adam'
-        The weight optimiser (as in :class:`sknn.MLPClassifier`).
-
-    alpha : float, default=0.0001
-        Strength of the L2 penalty on weights (decoupled weight decay with 'adamw').
-
-    batch_size : int or 'auto', default='auto'
-        Minibatch size; 'auto' is ``min(200, n_samples)``.
-
-    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', 'step'} or Schedule, default='constant'
-        Learning-rate schedule, for every stochastic solver.
-
-    learning_rate_init : float, default=0.001
-        The initial learning rate.
-
-    power_t : float, default=0.5
-        Exponent of the 'invscaling' schedule.
-
-    max_iter : int, default=200
-        Maximum number of epochs (or L-BFGS iterations).
-
-    shuffle : bool, default=True
-        Whether to shuffle samples in each epoch.
-
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, the validation split, shuffling and
-        dropout: the same seed gives the same predictions, bit for bit.
-
-    tol : float, default=1e-4
-        Tolerance for the optimisation (see ``n_iter_no_change``).
-
-    verbose : bool or int, default=False
-        Print scikit-learn's progress lines (see :class:`sknn.MLPClassifier`).
-
-    warm_start : bool, default=False
-        Start the next ``fit`` from the previous solution. As in scikit-learn, the
-        optimiser starts afresh (a changed ``learning_rate_init`` applies);
-        ``partial_fit`` continues it.
-
-    momentum : float, default=0.9
-        Momentum of the 'sgd' solver.
-
-    nesterovs_momentum : bool, default=True
-        Whether to use Nesterov's momentum with 'sgd'.
-
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop when its score
-        stops improving; the best weights are restored.
-
-    validation_fraction : float, default=0.1
-        Size of the held-out set for early stopping.
-
-    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
-        Adam / AdamW parameters (``epsilon`` also for RMSprop and Adagrad).
-
-    n_iter_no_change : int, default=10
-        Epochs without ``tol`` improvement before stopping.
-
-    max_fun : int, default=15000
-        Maximum number of loss evaluations with 'lbfgs'.
-
-    clip_norm : float or None, default=None
-        Clip the global gradient norm to this value at each step.
-
-    callbacks : list of callable or None, default=None
-        Called as ``callback(info)`` at each epoch's end (see
-        :class:`sknn.MLPClassifier`); returning True stops training.
-
-    dtype : {'float32', 'float64'}, default='float32'
-        Dtype of the weights and of the computation.
-"""
-
-CLASS_WEIGHT_DOC = """
-    class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes, multiplied into ``sample_weight``.
-"""
-
 INPUT_DOC = """
     Input
     -----
@@ -392,9 +313,6 @@ NOTES_DOC = """
 """
 
 COMMON_ATTRS_DOC = """
-    network_ : sknn.nn.Sequential
-        The trained network (the output layer included).
-
     input_shape_ : tuple of int
         Shape of one sample as the network sees it.
 
@@ -405,36 +323,5 @@ COMMON_ATTRS_DOC = """
         Names of features seen during fit, when X is a DataFrame with string
         column names.
 
-    loss_ : float
-        The loss at the end of training.
-
-    loss_curve_ : list of float
-        The mean training loss of each epoch (stochastic solvers).
-
-    best_loss_ : float or None
-        The minimum training loss reached (None with early stopping).
-
-    validation_scores_, validation_loss_curve_ : list of float or None
-        Held-out score and loss per epoch, with early stopping.
-
-    best_validation_score_ : float or None
-        The best held-out score, with early stopping.
-
-    n_iter_ : int
-        Number of epochs (or L-BFGS iterations) of the last fit.
-
-    t_ : int
-        Number of training samples seen by the solver.
-
-    out_activation_ : str
-        Name of the output activation.
+    {training_attributes}
 """
-
-
-def training_init_names():
-    """Names of the shared training parameters, in ``__init__`` order."""
-    return (
-        "solver alpha batch_size learning_rate learning_rate_init power_t max_iter shuffle "
-        "random_state tol verbose warm_start momentum nesterovs_momentum early_stopping "
-        "validation_fraction beta_1 beta_2 epsilon n_iter_no_change max_fun clip_norm callbacks dtype"
-    ).split()

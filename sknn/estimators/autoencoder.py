@@ -1,7 +1,7 @@
 """AutoencoderTransformer: representation learning as a scikit-learn transformer."""
 
 import copy
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -25,11 +25,13 @@ from ..nn import (
 )
 from ..nn import losses as _losses
 from ..training import as_network_dtype, predict_raw
+from ..utils.validation import StrOptions, finite_interval, per_layer, positive_ints
 from ._base import BaseNetwork, store_params
+from ._params import ACTIVATIONS, HIDDEN_SIZES, RATE
 
 __all__ = ["AutoencoderTransformer"]
 
-ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu")
+_ACTIVATION = [StrOptions(set(ACTIVATIONS))]
 OUT_ACTIVATIONS = ("identity", "logistic")
 NOISES = (None, "gaussian", "masking")
 
@@ -137,42 +139,12 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         by the loss). Deep-copied. Default: mirrored Dense layers, or a single
         ``Dense(n_features)`` when ``layers`` is given.
 
-    solver : {'adam', 'sgd', 'lbfgs', 'adamw', 'rmsprop', 'adagrad'}, default='adam'
-    alpha : float, default=0.0001
-        L2 penalty on the weights (a tied kernel counts once).
-    batch_size : int or 'auto', default='auto'
-    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', 'step'} or Schedule, default='constant'
-    learning_rate_init : float, default=0.001
-    power_t : float, default=0.5
-    max_iter : int, default=200
-    shuffle : bool, default=True
-    random_state : int, RandomState instance or None, default=None
-        Seeds the weights, shuffling, noise and dropout: the same seed gives
-        the same transform, bit for bit.
-    tol : float, default=1e-4
-    verbose : bool or int, default=False
-    warm_start : bool, default=False
-    momentum : float, default=0.9
-    nesterovs_momentum : bool, default=True
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the samples; the validation score is
-        the mean of ``score_samples`` (higher is better).
-    validation_fraction : float, default=0.1
-    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
-    n_iter_no_change : int, default=10
-    max_fun : int, default=15000
-    clip_norm : float or None, default=None
-    callbacks : list of callable or None, default=None
-        The training parameters have the meaning they have in
-        :class:`~sknn.MLPRegressor`.
+    {declared_parameters}
 
     Attributes
     ----------
     n_components_ : int
         Size of the code (number of output features of ``transform``).
-
-    network_ : sknn.nn.Sequential
-        The whole trained network (encoder then decoder, raw outputs).
 
     encoder_ : sknn.nn.Sequential
         The layers of ``network_`` up to the code (the same objects).
@@ -180,23 +152,13 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     decoder_ : sknn.nn.Sequential
         The layers after the code (raw outputs, before ``out_activation``).
 
-    out_activation_ : str
-        Output activation.
-
     n_features_in_ : int
         Number of features seen during fit.
 
     feature_names_in_ : ndarray of str
         Names of features seen during fit, when X has string column names.
 
-    loss_ : float
-        The loss at the end of training.
-
-    loss_curve_ : list of float
-        Mean training loss of each epoch (stochastic solvers).
-
-    best_loss_, validation_scores_, validation_loss_curve_, best_validation_score_, t_, n_iter_
-        As in :class:`~sknn.MLPRegressor`.
+    {training_attributes}
 
     See Also
     --------
@@ -270,45 +232,38 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     ):
         store_params(self, locals())
 
+    _parameter_constraints = {
+        **BaseNetwork._parameter_constraints,
+        "hidden_layer_sizes": HIDDEN_SIZES,
+        "activation": _ACTIVATION + [list, tuple],
+        "out_activation": [StrOptions(set(OUT_ACTIVATIONS))],
+        "tied_weights": ["boolean"],
+        "noise_level": [finite_interval(Real, 0, None, closed="left")],
+        "dropout": RATE,
+        "batch_norm": ["boolean"],
+        "sparsity": [finite_interval(Real, 0, None, closed="left")],
+        "layers": [list, tuple, None],
+        "decoder_layers": [list, tuple, None],
+    }
+
     # -- parameters ------------------------------------------------------------
     def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if not sizes or any(
-            isinstance(s, bool) or not isinstance(s, numbers.Integral) or s <= 0 for s in sizes
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must be a non-empty list of ints > 0, got {self.hidden_layer_sizes!r}."
-            )
-        sizes = [int(s) for s in sizes]
+        sizes = list(positive_ints("hidden_layer_sizes", self.hidden_layer_sizes, allow_empty=False))
         k = self.n_components
-        if k is None:
-            return sizes
-        return sizes[:-1] + [int(k)]
+        return sizes if k is None else sizes[:-1] + [int(k)]
 
     def _validate_params(self):
-        super()._validate_params()
-        if self.out_activation not in OUT_ACTIVATIONS:
-            raise ValueError(f"out_activation must be one of {OUT_ACTIVATIONS}, got {self.out_activation!r}.")
-        if self.noise not in NOISES:
+        if self.noise not in NOISES:  # before the table: its message names the choices
             raise ValueError(f"noise must be one of {NOISES}, got {self.noise!r}.")
-        level = self.noise_level
-        if isinstance(level, bool) or not isinstance(level, numbers.Real) or level < 0:
-            raise ValueError(f"noise_level must be a number >= 0, got {level!r}.")
-        if self.noise == "masking" and level >= 1:
-            raise ValueError(f"noise_level must be in [0, 1) for masking noise, got {level!r}.")
-        rate = self.dropout
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
-            raise ValueError(f"dropout must be a float in [0, 1), got {rate!r}.")
-        sp = self.sparsity
-        if isinstance(sp, bool) or not isinstance(sp, numbers.Real) or sp < 0:
-            raise ValueError(f"sparsity must be a number >= 0, got {sp!r}.")
+        super()._validate_params()
         k = self.n_components
-        if k is not None and (isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1):
+        if k is not None and (isinstance(k, bool) or not isinstance(k, Integral) or k < 1):
             raise ValueError(f"n_components must be None or a positive int, got {k!r}.")
+        if self.noise == "masking" and self.noise_level >= 1:
+            raise ValueError(f"noise_level must be in [0, 1) for masking noise, got {self.noise_level!r}.")
         self._encoder_layers = _layer_list("layers", self.layers)
         self._decoder_layers = _layer_list("decoder_layers", self.decoder_layers)
-        if self._encoder_layers is not None and k is not None:
+        if self._encoder_layers is not None and self.n_components is not None:
             raise ValueError(
                 "n_components sets the code size of the hidden_layer_sizes form; with layers= the code "
                 "is the output of your encoder: leave n_components=None."
@@ -318,19 +273,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                 raise ValueError("tied_weights=True needs the hidden_layer_sizes form, not layers=.")
             return
         sizes = self._hidden_sizes()
-        acts = self.activation
-        acts = list(acts) if isinstance(acts, (list, tuple)) else [acts] * len(sizes)
-        if len(acts) != len(sizes):
-            raise ValueError(
-                f"activation has {len(acts)} entries but hidden_layer_sizes has {len(sizes)}; "
-                "give one activation or one per encoder layer."
-            )
-        for a in acts:
-            if a not in ACTIVATIONS:
-                raise ValueError(f"activation must be one of {ACTIVATIONS}, got {a!r}.")
+        self._activations = per_layer("activation", self.activation, len(sizes), _ACTIVATION, type(self).__name__)
         if self.tied_weights and self._decoder_layers is not None:
             raise ValueError("tied_weights=True builds the decoder itself: leave decoder_layers=None.")
-        self._activations = acts
 
     # -- network -----------------------------------------------------------------
     def _hidden_block(self, dense, act, last):

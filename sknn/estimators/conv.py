@@ -6,38 +6,21 @@ entry of ``filters``, then a flattened dense head. 2-D samples
 ``(height, width, channels)`` get 2-D convolutions.
 """
 
-import numbers
 import warnings
 
 from ..nn import Activation, BatchNorm, Conv1D, Conv2D, Dense, Dropout, Flatten, MaxPool1D, MaxPool2D
+from ..utils.validation import StrOptions, positive_ints
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense
+from ._params import ACTIVATIONS, DECLARED_DOC, HIDDEN_SIZES, RATE, SHAPED_CONSTRAINTS
 from ._shaped import (
-    CLASS_WEIGHT_DOC,
     COMMON_ATTRS_DOC,
     INPUT_DOC,
     NOTES_DOC,
-    TRAINING_PARAMS_DOC,
     ShapedInputMixin,
     store_params,
 )
 
 __all__ = ["ConvNetClassifier", "ConvNetRegressor", "ImageShapeWarning"]
-
-ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu")
-
-
-def _int_tuple(name, value, allow_empty=True):
-    values = (value,) if isinstance(value, numbers.Integral) else value
-    try:
-        values = tuple(values)
-    except TypeError:
-        raise ValueError(f"{name} must be an int or a tuple of ints, got {value!r}.") from None
-    if (not values and not allow_empty) or not all(
-        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in values
-    ):
-        raise ValueError(f"{name} must be positive ints, got {value!r}.")
-    return tuple(int(v) for v in values)
-
 
 class ImageShapeWarning(UserWarning):
     """A ConvNet is about to read what may be single-channel images as 1-D signals.
@@ -73,20 +56,27 @@ def _warn_if_images(sample_shape, declared):
 
 
 class _BaseConvNet(ShapedInputMixin, BaseNetwork):
+    _parameter_constraints = {
+        **BaseNetwork._parameter_constraints,
+        **SHAPED_CONSTRAINTS,
+        "filters": HIDDEN_SIZES,
+        "kernel_size": HIDDEN_SIZES,
+        "pool_size": HIDDEN_SIZES + [None],
+        "hidden_layer_sizes": HIDDEN_SIZES,
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": RATE,
+        "batch_norm": ["boolean"],
+        "padding": [StrOptions({"valid", "same"})],
+    }
+
     def _validate_params(self):
         super()._validate_params()
         self._check_shape_params()
-        _int_tuple("filters", self.filters)
-        _int_tuple("kernel_size", self.kernel_size, allow_empty=False)
+        positive_ints("filters", self.filters)
+        positive_ints("kernel_size", self.kernel_size, allow_empty=False)
         if self.pool_size is not None:
-            _int_tuple("pool_size", self.pool_size, allow_empty=False)
-        _int_tuple("hidden_layer_sizes", self.hidden_layer_sizes)
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}.")
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, numbers.Real) or not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be a float in [0, 1), got {self.dropout!r}.")
-        if self.padding not in ("valid", "same"):
-            raise ValueError(f"padding must be 'valid' or 'same', got {self.padding!r}.")
+            positive_ints("pool_size", self.pool_size, allow_empty=False)
+        positive_ints("hidden_layer_sizes", self.hidden_layer_sizes)
         shape = self._declared_shape()
         if shape is not None and len(shape) not in (2, 3):
             raise ValueError(
@@ -106,7 +96,7 @@ class _BaseConvNet(ShapedInputMixin, BaseNetwork):
         conv, pool = (Conv1D, MaxPool1D) if rank == 1 else (Conv2D, MaxPool2D)
         init = "he_uniform" if self.activation in ("relu", "leaky_relu", "elu", "gelu") else "glorot_uniform"
         layers = []
-        for f in _int_tuple("filters", self.filters):
+        for f in positive_ints("filters", self.filters):
             layers.append(conv(f, self.kernel_size, padding=self.padding, kernel_initializer=init))
             if self.batch_norm:
                 layers.append(BatchNorm())
@@ -116,7 +106,7 @@ class _BaseConvNet(ShapedInputMixin, BaseNetwork):
                 # small inputs never shrink to nothing.
                 layers.append(pool(self.pool_size, padding="same"))
         layers.append(Flatten())
-        for units in _int_tuple("hidden_layer_sizes", self.hidden_layer_sizes):
+        for units in positive_ints("hidden_layer_sizes", self.hidden_layer_sizes):
             layers.append(Dense(units, kernel_initializer=init))
             if self.batch_norm:
                 layers.append(BatchNorm())
@@ -178,8 +168,7 @@ class ConvNetClassifier(NetworkClassifierMixin, _BaseConvNet):
     Parameters
     ----------"""
         + _CONV_PARAMS_DOC
-        + TRAINING_PARAMS_DOC
-        + CLASS_WEIGHT_DOC
+        + DECLARED_DOC
         + INPUT_DOC
         + """
     Attributes
@@ -257,7 +246,7 @@ class ConvNetRegressor(NetworkRegressorMixin, _BaseConvNet):
     Parameters
     ----------"""
         + _CONV_PARAMS_DOC
-        + TRAINING_PARAMS_DOC
+        + DECLARED_DOC
         + INPUT_DOC
         + """
     Attributes

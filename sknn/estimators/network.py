@@ -14,12 +14,11 @@ import numpy as np
 from ..nn import Activation, Dense, Flatten, Layer, Sequential
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense
 from ._params import SHAPED_CONSTRAINTS
+from ._params import DECLARED_DOC
 from ._shaped import (
-    CLASS_WEIGHT_DOC,
     COMMON_ATTRS_DOC,
     INPUT_DOC,
     NOTES_DOC,
-    TRAINING_PARAMS_DOC,
     ShapedInputMixin,
     store_params,
 )
@@ -103,8 +102,7 @@ class NeuralNetClassifier(NetworkClassifierMixin, _BaseNeuralNet):
     Parameters
     ----------"""
         + _NN_PARAMS_DOC
-        + TRAINING_PARAMS_DOC
-        + CLASS_WEIGHT_DOC
+        + DECLARED_DOC
         + INPUT_DOC
         + """
     Attributes
@@ -178,7 +176,7 @@ class NeuralNetRegressor(NetworkRegressorMixin, _BaseNeuralNet):
     Parameters
     ----------"""
         + _NN_PARAMS_DOC
-        + TRAINING_PARAMS_DOC
+        + DECLARED_DOC
         + INPUT_DOC
         + """
     Attributes

@@ -1,7 +1,6 @@
 """NeuralRecommender: (user, item) pairs in, ratings or interaction scores out."""
 
 import numbers
-from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
@@ -9,10 +8,9 @@ from sklearn.utils.validation import check_array, check_consistent_length, check
 
 from ..nn.factorization import NeuMF
 from ..training import predict_raw
-from ..utils.validation import Interval, StrOptions
+from ..utils.validation import StrOptions, positive_ints
 from ._base import BaseNetwork, NetworkRegressorMixin, store_params
-from ._params import HIDDEN_SIZES, RATE
-from .mlp import _ATTRS_DOC, HIDDEN_ACTIVATIONS
+from ._params import ACTIVATIONS, HIDDEN_SIZES, POSITIVE_INT, RATE
 
 __all__ = ["NeuralRecommender"]
 
@@ -97,20 +95,7 @@ class NeuralRecommender(NetworkRegressorMixin, BaseNetwork):
     dropout : float, default=0.0
         Dropout after each hidden layer of the tower.
 
-    solver, alpha, batch_size, learning_rate, learning_rate_init, power_t, max_iter, \
-shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
-early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, \
-max_fun, clip_norm, callbacks
-        Training parameters, as in :class:`sknn.MLPRegressor`, with defaults
-        tuned for rating data: ``solver="adamw"``, ``alpha=1.0`` (decoupled
-        weight decay of the embeddings and weights, not the biases),
-        ``batch_size=1024``, ``learning_rate_init=0.003``, ``max_iter=30``. On
-        MovieLens these defaults reach an RMSE of 0.881 against 0.886 for the
-        global-mean + biases baseline, where the MLP defaults (adam, L2
-        ``alpha=1e-4``, batch 256) gave 1.05. With ``solver="adam"`` ``alpha``
-        becomes an L2 term applied to every row at every step: use a much smaller
-        value there. Implicit feedback needs a stochastic solver and no early
-        stopping.
+    {declared_parameters}
 
     Attributes
     ----------
@@ -132,11 +117,21 @@ max_fun, clip_norm, callbacks
 
     n_features_in_ : int
         Always 2.
-"""
 
-    __doc__ += _ATTRS_DOC.split("\n    coefs_")[0] + """
-    network_ : sknn.nn.Sequential
-        The trained network (one :class:`~sknn.nn.factorization.NeuMF` layer).
+    {training_attributes}
+
+    Notes
+    -----
+    The training parameters have their :class:`sknn.MLPRegressor` meaning,
+    with defaults tuned for rating data: ``solver="adamw"``, ``alpha=1.0``
+    (decoupled weight decay of the embeddings and weights, not the biases),
+    ``batch_size=1024``, ``learning_rate_init=0.003``, ``max_iter=30``. On
+    MovieLens these defaults reach an RMSE of 0.881 against 0.886 for the
+    global-mean + biases baseline, where the MLP defaults (adam, L2
+    ``alpha=1e-4``, batch 256) gave 1.05. With ``solver="adam"`` ``alpha``
+    becomes an L2 term applied to every row at every step: use a much smaller
+    value there. Implicit feedback needs a stochastic solver and no early
+    stopping.
 
     Examples
     --------
@@ -191,22 +186,15 @@ max_fun, clip_norm, callbacks
 
     # -- parameters ------------------------------------------------------------------
     def _hidden(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, numbers.Integral):
-            sizes = (sizes,)
-        sizes = tuple(sizes)
-        for s in sizes:
-            if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s <= 0:
-                raise ValueError(f"hidden_layer_sizes must hold positive ints, got {self.hidden_layer_sizes!r}.")
-        return sizes
+        return positive_ints("hidden_layer_sizes", self.hidden_layer_sizes)
 
     _parameter_constraints = {
         **BaseNetwork._parameter_constraints,
-        "n_factors": [Interval(Integral, 1, None, closed="left")],
+        "n_factors": POSITIVE_INT,
         "hidden_layer_sizes": HIDDEN_SIZES,
         "feedback": [StrOptions(set(FEEDBACK))],
-        "n_negatives": [Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "n_negatives": POSITIVE_INT,
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": RATE,
     }
 

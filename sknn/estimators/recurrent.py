@@ -5,24 +5,20 @@ head. Sequence-to-one by default; :class:`RNNRegressor` also predicts one
 output per time step (sequence-to-sequence) when ``y`` has a time axis.
 """
 
-from numbers import Integral
-
 import numpy as np
 
 from ..nn import GRU, LSTM, Activation, Bidirectional, Dense, Dropout, SimpleRNN
-from ..utils.validation import Interval, StrOptions
+from ..utils.validation import StrOptions, positive_ints
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense
-from ._params import HIDDEN_SIZES, RATE, SHAPED_CONSTRAINTS
+from ._params import ACTIVATIONS, HIDDEN_SIZES, POSITIVE_INT, RATE, SHAPED_CONSTRAINTS
+from ._params import DECLARED_DOC
 from ._shaped import (
-    CLASS_WEIGHT_DOC,
     COMMON_ATTRS_DOC,
     INPUT_DOC,
     NOTES_DOC,
-    TRAINING_PARAMS_DOC,
     ShapedInputMixin,
     store_params,
 )
-from .conv import ACTIVATIONS, _int_tuple
 
 __all__ = ["RNNClassifier", "RNNRegressor"]
 
@@ -36,8 +32,8 @@ class _BaseRNN(ShapedInputMixin, BaseNetwork):
         **BaseNetwork._parameter_constraints,
         **SHAPED_CONSTRAINTS,
         "cell": [StrOptions(set(CELLS))],
-        "units": [Interval(Integral, 1, None, closed="left")],
-        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "units": POSITIVE_INT,
+        "n_layers": POSITIVE_INT,
         "bidirectional": ["boolean"],
         "hidden_layer_sizes": HIDDEN_SIZES,
         "activation": [StrOptions(set(ACTIVATIONS))],
@@ -47,7 +43,7 @@ class _BaseRNN(ShapedInputMixin, BaseNetwork):
     def _validate_params(self):
         super()._validate_params()
         self._check_shape_params()
-        _int_tuple("hidden_layer_sizes", self.hidden_layer_sizes)
+        positive_ints("hidden_layer_sizes", self.hidden_layer_sizes)
         shape = self._declared_shape()
         if shape is not None and len(shape) != 2:
             raise ValueError(f"input_shape must be (n_steps, n_features), got {self.input_shape!r}.")
@@ -61,7 +57,7 @@ class _BaseRNN(ShapedInputMixin, BaseNetwork):
             last = i == self.n_layers - 1
             layer = CELLS[self.cell](self.units, return_sequences=seq or not last)
             layers.append(Bidirectional(layer) if self.bidirectional else layer)
-        for units in _int_tuple("hidden_layer_sizes", self.hidden_layer_sizes):
+        for units in positive_ints("hidden_layer_sizes", self.hidden_layer_sizes):
             layers.append(Dense(units))
             layers.append(Activation(self.activation))
             if self.dropout:
@@ -115,8 +111,7 @@ class RNNClassifier(NetworkClassifierMixin, _BaseRNN):
     Parameters
     ----------"""
         + _RNN_PARAMS_DOC
-        + TRAINING_PARAMS_DOC
-        + CLASS_WEIGHT_DOC
+        + DECLARED_DOC
         + INPUT_DOC
         + """
     Attributes
@@ -207,7 +202,7 @@ class RNNRegressor(NetworkRegressorMixin, _BaseRNN):
         instead of several targets per sequence. A 3-D ``y`` is always
         sequence to sequence.
 """
-        + TRAINING_PARAMS_DOC
+        + DECLARED_DOC
         + INPUT_DOC
         + """
     Attributes

@@ -51,6 +51,7 @@ __all__ = [
     "constraints_of",
     "training_config",
     "fill_docstring",
+    "doc_snippet",
 ]
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
@@ -241,21 +242,39 @@ def declared_entries(cls, indent="    "):
     }
 
 
-def fill_docstring(cls):
-    """Fill :data:`PARAMS_SLOT` and :data:`ATTRS_SLOT` in ``cls``'s own docstring (if it has them).
+_SNIPPETS = {}
 
-    Each slot stands on its own line; the entries take its indentation.
+
+def doc_snippet(name, text):
+    """Register a docstring piece several estimators share: a line ``{name}`` in a class docstring
+    is replaced by ``text`` (dedented, then indented as the line). Returns ``text``."""
+    _SNIPPETS[name] = textwrap.dedent(text).strip("\n")
+    return text
+
+
+def fill_docstring(cls):
+    """Fill the slots of ``cls``'s own docstring, if it has any.
+
+    A slot is a line holding only ``{name}``: :data:`PARAMS_SLOT` gets the entries of
+    the declared parameters ``cls.__init__`` takes (with its defaults),
+    :data:`ATTRS_SLOT` the attributes every fitted network has, and a name given to
+    :func:`doc_snippet` its text. The replacement takes the slot's indentation.
     """
     doc = cls.__dict__.get("__doc__")
-    if not doc or (PARAMS_SLOT not in doc and ATTRS_SLOT not in doc):
+    if not doc or "{" not in doc:
         return cls
 
-    def params(match):
-        return "\n".join(declared_entries(cls, match.group(1)).values())
+    def slot(match):
+        indent, name = match.group(1), match.group(2)
+        if "{" + name + "}" == PARAMS_SLOT:
+            return "\n".join(declared_entries(cls, indent).values())
+        if "{" + name + "}" == ATTRS_SLOT:
+            return "\n".join(_entry(head, body, indent) for head, body in TRAINING_ATTRIBUTES)
+        if name in _SNIPPETS:
+            return textwrap.indent(_SNIPPETS[name], indent, lambda line: line.strip()) + "\n"
+        return match.group(0)
 
-    def attrs(match):
-        return "\n".join(_entry(head, body, match.group(1)) for head, body in TRAINING_ATTRIBUTES)
-
-    doc = re.sub(r"^( *)" + re.escape(PARAMS_SLOT) + r"\n", params, doc, flags=re.M)
-    cls.__doc__ = re.sub(r"^( *)" + re.escape(ATTRS_SLOT) + r"\n", attrs, doc, flags=re.M)
+    for _ in range(3):  # a snippet may hold slots itself
+        doc = re.sub(r"^( *)\{(\w+)\}\n", slot, doc, flags=re.M)
+    cls.__doc__ = doc
     return cls

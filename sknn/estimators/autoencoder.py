@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ..nn import (
     Activation,
@@ -20,13 +20,13 @@ from ..nn import (
     Layer,
     MaskingNoise,
     Reshape,
-    Sequential,
     TiedDense,
 )
-from ..nn import losses as _losses
 from ..training import as_network_dtype, predict_raw
 from ..utils.validation import StrOptions, finite_interval, per_layer, positive_ints
+from ._adapters import Tabular, sub_network
 from ._base import BaseNetwork, store_params
+from ._heads import Reconstruction
 from ._params import ACTIVATIONS, HIDDEN_SIZES, RATE
 
 __all__ = ["AutoencoderTransformer"]
@@ -34,16 +34,6 @@ __all__ = ["AutoencoderTransformer"]
 _ACTIVATION = [StrOptions(set(ACTIVATIONS))]
 OUT_ACTIVATIONS = ("identity", "logistic")
 NOISES = (None, "gaussian", "masking")
-
-
-def _view(layers, input_shape, output_shape, dtype):
-    """A built Sequential over already-built layers (shared, not copied)."""
-    seq = Sequential(layers)
-    seq.input_shape = tuple(input_shape)
-    seq.output_shape = tuple(output_shape)
-    seq.dtype = np.dtype(dtype)
-    seq.built = True
-    return seq
 
 
 def _layer_list(name, value):
@@ -191,45 +181,17 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     array(['autoencodertransformer0', 'autoencodertransformer1'], dtype=object)
     """
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(64, 16),
-        activation="relu",
-        *,
-        n_components=None,
-        out_activation="identity",
-        tied_weights=False,
-        noise=None,
-        noise_level=0.1,
-        dropout=0.0,
-        batch_norm=False,
-        sparsity=0.0,
-        layers=None,
-        decoder_layers=None,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        clip_norm=None,
-        callbacks=None,
-    ):
+    _adapter = Tabular(sparse=False)
+    _head = Reconstruction()
+
+    def __init__(self, hidden_layer_sizes=(64, 16), activation="relu", *, n_components=None,
+                 out_activation="identity", tied_weights=False, noise=None, noise_level=0.1, dropout=0.0,
+                 batch_norm=False, sparsity=0.0, layers=None, decoder_layers=None, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001,
+                 power_t=0.5, max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
+                 warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
+                 max_fun=15000, clip_norm=None, callbacks=None):
         store_params(self, locals())
 
     _parameter_constraints = {
@@ -321,47 +283,13 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             layers[1].input_grad = False
         return layers
 
-    # -- BaseNetwork hooks -----------------------------------------------------------
-    def _validate_X(self, X, reset):
-        return validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
-
-    def _validate_X_y(self, X, y, reset):
-        # unsupervised: the target is the input itself (y is ignored)
-        X = self._validate_X(X, reset)
-        return X, X
-
-    def _encode_y(self, y, incremental, classes, first):
-        if first:
-            logistic = self.out_activation == "logistic"
-            self._loss_fn = _losses.BinaryLogLoss() if logistic else _losses.SquaredError()
-            self.out_activation_ = self._loss_fn.out_activation
-        if self.out_activation_ == "logistic" and (np.min(y) < 0 or np.max(y) > 1):
-            raise ValueError(
-                "out_activation='logistic' needs X in [0, 1] (binary cross-entropy); "
-                "scale X first, e.g. with MinMaxScaler, or use out_activation='identity'."
-            )
-        return y
-
-    def _errors(self, raw, X):
-        """Per-sample reconstruction error: mean over features."""
-        raw = raw.reshape(raw.shape[0], -1)
-        if self.out_activation_ == "logistic":
-            elem = np.logaddexp(0, raw) - X * raw
-        else:
-            elem = raw - X
-            elem *= elem
-        return elem.mean(axis=1)
-
-    def _score_raw(self, raw, y, sample_weight):
-        return -float(np.average(self._errors(raw, np.asarray(y, dtype=raw.dtype)), weights=sample_weight))
-
     def _publish_state(self):
         super()._publish_state()
         net, k = self.network_, self._code_index
         code_shape = net.layers[k - 1].output_shape
         self.n_components_ = int(np.prod(code_shape))
-        self.encoder_ = _view(net.layers[:k], net.input_shape, code_shape, net.dtype)
-        self.decoder_ = _view(net.layers[k:], code_shape, net.output_shape, net.dtype)
+        self.encoder_ = sub_network(net, 0, k)
+        self.decoder_ = sub_network(net, k)
 
     @property
     def _n_features_out(self):
@@ -405,7 +333,12 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     def _input(self, X):
         check_is_fitted(self, "network_")
-        return self._validate_X(X, reset=False)
+        return self._adapter.input(self, X)[0]
+
+    def _reconstruction(self, X):
+        """Raw outputs for X, and X in the network's dtype (the error is measured there, as in training)."""
+        X = as_network_dtype(self._input(X), self.network_.dtype)
+        return predict_raw(self.network_, X), X
 
     def transform(self, X):
         """Encode X: the code (output of the encoder).
@@ -444,7 +377,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                 f"(n_components_), got {Z.shape[1]}."
             )
         raw = predict_raw(self.decoder_, Z.reshape((Z.shape[0],) + tuple(self.decoder_.input_shape)))
-        return self._loss_fn.link(raw.reshape(raw.shape[0], -1))
+        return self._head.predict(self, raw)
 
     def score_samples(self, X):
         """Negative reconstruction error of each sample (higher is more typical).
@@ -461,9 +394,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         -------
         scores : ndarray of shape (n_samples,)
         """
-        # the error is measured in the network's dtype, as in training
-        X = as_network_dtype(self._input(X), self.network_.dtype)
-        return -self._errors(predict_raw(self.network_, X), X)
+        return -self._head.errors(self, *self._reconstruction(X))
 
     def score(self, X, y=None, sample_weight=None):
         """Mean of :meth:`score_samples` (negative mean reconstruction error).
@@ -479,7 +410,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         -------
         score : float
         """
-        return float(np.average(self.score_samples(X), weights=sample_weight))
+        return self._head.score(self, *self._reconstruction(X), sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

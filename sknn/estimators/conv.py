@@ -10,15 +10,10 @@ import warnings
 
 from ..nn import Activation, BatchNorm, Conv1D, Conv2D, Dense, Dropout, Flatten, MaxPool1D, MaxPool2D
 from ..utils.validation import StrOptions, positive_ints
-from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense
-from ._params import ACTIVATIONS, DECLARED_DOC, HIDDEN_SIZES, RATE, SHAPED_CONSTRAINTS
-from ._shaped import (
-    COMMON_ATTRS_DOC,
-    INPUT_DOC,
-    NOTES_DOC,
-    ShapedInputMixin,
-    store_params,
-)
+from ._adapters import Shaped
+from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, store_params
+from ._heads import output_dense
+from ._params import ACTIVATIONS, HIDDEN_SIZES, RATE, SHAPED_CONSTRAINTS, doc_snippet
 
 __all__ = ["ConvNetClassifier", "ConvNetRegressor", "ImageShapeWarning"]
 
@@ -55,7 +50,8 @@ def _warn_if_images(sample_shape, declared):
     )
 
 
-class _BaseConvNet(ShapedInputMixin, BaseNetwork):
+class _BaseConvNet(BaseNetwork):
+    _adapter = Shaped()
     _parameter_constraints = {
         **BaseNetwork._parameter_constraints,
         **SHAPED_CONSTRAINTS,
@@ -71,13 +67,13 @@ class _BaseConvNet(ShapedInputMixin, BaseNetwork):
 
     def _validate_params(self):
         super()._validate_params()
-        self._check_shape_params()
+        self._adapter.check_params(self)
         positive_ints("filters", self.filters)
         positive_ints("kernel_size", self.kernel_size, allow_empty=False)
         if self.pool_size is not None:
             positive_ints("pool_size", self.pool_size, allow_empty=False)
         positive_ints("hidden_layer_sizes", self.hidden_layer_sizes)
-        shape = self._declared_shape()
+        shape = self._adapter.declared_shape(self)
         if shape is not None and len(shape) not in (2, 3):
             raise ValueError(
                 "input_shape must be (steps, channels) or (height, width, channels), "
@@ -92,7 +88,7 @@ class _BaseConvNet(ShapedInputMixin, BaseNetwork):
                 f"got {tuple(input_shape)}."
             )
         if rank == 1:
-            _warn_if_images(tuple(input_shape), self._declared_shape())
+            _warn_if_images(tuple(input_shape), self._adapter.declared_shape(self))
         conv, pool = (Conv1D, MaxPool1D) if rank == 1 else (Conv2D, MaxPool2D)
         init = "he_uniform" if self.activation in ("relu", "leaky_relu", "elu", "gelu") else "glorot_uniform"
         layers = []
@@ -117,7 +113,7 @@ class _BaseConvNet(ShapedInputMixin, BaseNetwork):
         return layers
 
 
-_CONV_PARAMS_DOC = """
+doc_snippet("conv_parameters", """
     input_shape : tuple of int or None, default=None
         Shape of one sample: ``(steps, channels)`` for 1-D convolutions,
         ``(height, width, channels)`` for 2-D ones (e.g. ``(8, 8, 1)`` for the
@@ -153,12 +149,11 @@ _CONV_PARAMS_DOC = """
 
     padding : {'same', 'valid'}, default='same'
         Padding of the convolutions.
-"""
+""")
 
 
 class ConvNetClassifier(NetworkClassifierMixin, _BaseConvNet):
-    __doc__ = (
-        """Convolutional neural network classifier (1-D signals or 2-D images).
+    """Convolutional neural network classifier (1-D signals or 2-D images).
 
     ``len(filters)`` blocks of convolution, activation and max pooling, then
     dense layers and a softmax (or sigmoid) output trained with the log-loss,
@@ -166,19 +161,11 @@ class ConvNetClassifier(NetworkClassifierMixin, _BaseConvNet):
     :class:`sknn.MLPClassifier`.
 
     Parameters
-    ----------"""
-        + _CONV_PARAMS_DOC
-        + DECLARED_DOC
-        + INPUT_DOC
-        + """
-    Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-"""
-        + COMMON_ATTRS_DOC
-        + NOTES_DOC
-        + """
+    {conv_parameters}
+
+    {shaped_classifier_sections}
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -191,52 +178,20 @@ class ConvNetClassifier(NetworkClassifierMixin, _BaseConvNet):
     >>> clf.network_.layers[0]
     Conv2D(filters=8, kernel_size=3, padding='same', kernel_initializer='he_uniform')
     """
-    )
 
-    def __init__(
-        self,
-        input_shape=None,
-        filters=(32, 64),
-        kernel_size=3,
-        pool_size=2,
-        hidden_layer_sizes=(128,),
-        activation="relu",
-        *,
-        dropout=0.0,
-        batch_norm=False,
-        padding="same",
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        class_weight=None,
-        clip_norm=None,
-        callbacks=None,
-        dtype="float32",
-    ):
+    def __init__(self, input_shape=None, filters=(32, 64), kernel_size=3, pool_size=2,
+                 hidden_layer_sizes=(128,), activation="relu", *, dropout=0.0, batch_norm=False,
+                 padding="same", solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True, random_state=None,
+                 tol=1e-4, verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, class_weight=None, clip_norm=None, callbacks=None,
+                 dtype="float32"):
         store_params(self, locals())
 
 
 class ConvNetRegressor(NetworkRegressorMixin, _BaseConvNet):
-    __doc__ = (
-        """Convolutional neural network regressor (1-D signals or 2-D images).
+    """Convolutional neural network regressor (1-D signals or 2-D images).
 
     ``len(filters)`` blocks of convolution, activation and max pooling, then
     dense layers and a linear output trained with the half squared error,
@@ -244,16 +199,11 @@ class ConvNetRegressor(NetworkRegressorMixin, _BaseConvNet):
     :class:`sknn.MLPRegressor`. Multi-output targets are supported.
 
     Parameters
-    ----------"""
-        + _CONV_PARAMS_DOC
-        + DECLARED_DOC
-        + INPUT_DOC
-        + """
-    Attributes
-    ----------"""
-        + COMMON_ATTRS_DOC
-        + NOTES_DOC
-        + """
+    ----------
+    {conv_parameters}
+
+    {shaped_regressor_sections}
+
     Examples
     --------
     >>> import numpy as np
@@ -266,43 +216,12 @@ class ConvNetRegressor(NetworkRegressorMixin, _BaseConvNet):
     >>> reg.score(X, y) > 0.9
     True
     """
-    )
 
-    def __init__(
-        self,
-        input_shape=None,
-        filters=(32, 64),
-        kernel_size=3,
-        pool_size=2,
-        hidden_layer_sizes=(128,),
-        activation="relu",
-        *,
-        dropout=0.0,
-        batch_norm=False,
-        padding="same",
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        clip_norm=None,
-        callbacks=None,
-        dtype="float32",
-    ):
+    def __init__(self, input_shape=None, filters=(32, 64), kernel_size=3, pool_size=2,
+                 hidden_layer_sizes=(128,), activation="relu", *, dropout=0.0, batch_norm=False,
+                 padding="same", solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True, random_state=None,
+                 tol=1e-4, verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, clip_norm=None, callbacks=None, dtype="float32"):
         store_params(self, locals())

@@ -2,8 +2,9 @@
 
 from ..nn import Activation, BatchNorm, Dense, Dropout
 from ..utils.validation import StrOptions, per_layer, positive_ints
-from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense, store_params
-from ._params import ACTIVATIONS, HIDDEN_SIZES, RATE
+from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, store_params
+from ._heads import output_dense
+from ._params import ACTIVATIONS, HIDDEN_SIZES, RATE, doc_snippet
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -53,7 +54,7 @@ class _BaseMLP(BaseNetwork):
         self.n_outputs_ = dense[-1].units
 
 
-_MLP_PARAMS_DOC = """
+doc_snippet("mlp_parameters", """
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of neurons in the ith hidden layer.
 
@@ -69,9 +70,9 @@ _MLP_PARAMS_DOC = """
         Batch normalisation between each hidden Dense layer and its activation.
 
     {declared_parameters}
-"""
+""")
 
-_MLP_ATTRS_DOC = """
+doc_snippet("mlp_attributes", """
     coefs_ : list of ndarray
         Weight matrix of each Dense layer (views of the network's arrays).
 
@@ -105,12 +106,11 @@ _MLP_ATTRS_DOC = """
     scikit-learn's tolerance in float64), except by design with ``dropout``,
     which draws a mask per row (a repeated row gets two), or ``batch_norm``,
     whose batch statistics are unweighted means over the rows of a batch.
-"""
+""")
 
 
 class MLPClassifier(NetworkClassifierMixin, _BaseMLP):
-    __doc__ = (
-        """Multi-layer perceptron classifier, a drop-in for scikit-learn's.
+    """Multi-layer perceptron classifier, a drop-in for scikit-learn's.
 
     Same parameters, defaults, methods and fitted attributes as
     :class:`sklearn.neural_network.MLPClassifier`, plus dropout, batch norm,
@@ -119,16 +119,16 @@ class MLPClassifier(NetworkClassifierMixin, _BaseMLP):
     and multilabel (indicator matrix) targets use sigmoid outputs.
 
     Parameters
-    ----------"""
-        + _MLP_PARAMS_DOC
-        + """
+    ----------
+    {mlp_parameters}
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels.
-"""
-        + _MLP_ATTRS_DOC
-        + """
+
+    {mlp_attributes}
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -138,46 +138,18 @@ class MLPClassifier(NetworkClassifierMixin, _BaseMLP):
     >>> clf.score(X, y) > 0.9
     True
     """
-    )
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        dropout=0.0,
-        batch_norm=False,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        class_weight=None,
-        clip_norm=None,
-        callbacks=None,
-    ):
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, dropout=0.0, batch_norm=False,
+                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True, random_state=None,
+                 tol=1e-4, verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, class_weight=None, clip_norm=None, callbacks=None):
         store_params(self, locals())
 
 
 class MLPRegressor(NetworkRegressorMixin, _BaseMLP):
-    __doc__ = (
-        """Multi-layer perceptron regressor, a drop-in for scikit-learn's.
+    """Multi-layer perceptron regressor, a drop-in for scikit-learn's.
 
     Same parameters, defaults, methods and fitted attributes as
     :class:`sklearn.neural_network.MLPRegressor`, plus dropout, batch norm,
@@ -192,13 +164,13 @@ class MLPRegressor(NetworkRegressorMixin, _BaseMLP):
         network output; targets must be non-negative). The gradient is the exact
         gradient of the reported loss (scikit-learn's multi-output squared-error
         gradient is ``n_outputs`` times larger).
-"""
-        + _MLP_PARAMS_DOC
-        + """
+
+    {mlp_parameters}
+
     Attributes
-    ----------"""
-        + _MLP_ATTRS_DOC
-        + """
+    ----------
+    {mlp_attributes}
+
     Examples
     --------
     >>> from sklearn.datasets import make_regression
@@ -208,43 +180,16 @@ class MLPRegressor(NetworkRegressorMixin, _BaseMLP):
     >>> reg.fit(X, y).score(X, y) > 0.9
     True
     """
-    )
 
     _parameter_constraints = {
         **_BaseMLP._parameter_constraints,
         "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber"})],
     }
 
-    def __init__(
-        self,
-        loss="squared_error",
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        dropout=0.0,
-        batch_norm=False,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        clip_norm=None,
-        callbacks=None,
-    ):
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *, dropout=0.0,
+                 batch_norm=False, solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True, random_state=None,
+                 tol=1e-4, verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, clip_norm=None, callbacks=None):
         store_params(self, locals())

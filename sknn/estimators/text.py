@@ -2,7 +2,7 @@
 
 from numbers import Integral, Real
 
-from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from ..nn import (
     GRU,
@@ -14,13 +14,14 @@ from ..nn import (
     Dropout,
     Embedding,
     GlobalMaxPool,
-    Sequential,
 )
 from ..training import predict_raw
 from ..utils.validation import Interval, StrOptions
-from ._base import BaseNetwork, NetworkClassifierMixin, output_dense, store_params
+from ._base import BaseNetwork, NetworkClassifierMixin, store_params
+from ._heads import output_dense
 from ._params import POSITIVE_INT, RATE
-from ._vocab import Vocabulary, as_documents, bag_matrix, check_token_pattern, pad_sequences
+from ._adapters import sub_network
+from ._vocab import Text, check_token_pattern
 
 __all__ = ["TextClassifier"]
 
@@ -141,45 +142,16 @@ class TextClassifier(NetworkClassifierMixin, BaseNetwork):
     [1, 0]
     """
 
-    def __init__(
-        self,
-        encoder="mean",
-        *,
-        embedding_dim=64,
-        units=64,
-        kernel_size=3,
-        dropout=0.5,
-        max_features=20000,
-        min_df=1,
-        lowercase=True,
-        token_pattern=r"(?u)\b\w\w+\b",
-        ngram_range=(1, 1),
-        max_len=200,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.01,
-        power_t=0.5,
-        max_iter=10,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        class_weight=None,
-        clip_norm=None,
-        callbacks=None,
-    ):
+    _adapter = Text()
+
+    def __init__(self, encoder="mean", *, embedding_dim=64, units=64, kernel_size=3, dropout=0.5,
+                 max_features=20000, min_df=1, lowercase=True, token_pattern=r"(?u)\b\w\w+\b",
+                 ngram_range=(1, 1), max_len=200, solver="adam", alpha=0.0001, batch_size="auto",
+                 learning_rate="constant", learning_rate_init=0.01, power_t=0.5, max_iter=10, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, class_weight=None,
+                 clip_norm=None, callbacks=None):
         store_params(self, locals())
 
     _parameter_constraints = {
@@ -207,47 +179,6 @@ class TextClassifier(NetworkClassifierMixin, BaseNetwork):
         ):
             raise ValueError(f"ngram_range must be a pair (min_n, max_n) with 1 <= min_n <= max_n, got {nr!r}.")
         check_token_pattern(self.token_pattern)
-
-    # -- data -------------------------------------------------------------------------
-    def _sequences(self, X, reset):
-        kind, docs = as_documents(X)
-        if reset:
-            vocab = Vocabulary(
-                kind, self.max_features, self.min_df, self.lowercase, self.token_pattern, self.ngram_range
-            )
-            grams = vocab.fit(docs)  # may refuse: a fitted model keeps its vocabulary
-            self._vocab = vocab
-            seqs = vocab.sequences(docs, grams)
-            self.vocabulary_ = self._vocab.vocabulary_
-            self.input_kind_ = kind
-            longest = max((len(s) for s in seqs), default=1)
-            self.max_len_ = max(1, longest if self.max_len is None else min(longest, int(self.max_len)))
-        else:
-            check_is_fitted(self, "vocabulary_")
-            if kind != self.input_kind_:
-                raise TypeError(
-                    f"This TextClassifier was fitted on {self.input_kind_} documents; got {kind} documents."
-                )
-            seqs = self._vocab.sequences(docs)
-        return seqs
-
-    def _encode_X(self, seqs):
-        if self.encoder == "mean":
-            return bag_matrix(seqs, self._vocab.size_)
-        return pad_sequences(seqs, self.max_len_)
-
-    def _validate_X(self, X, reset):
-        return self._encode_X(self._sequences(X, reset))
-
-    def _validate_X_y(self, X, y, reset):
-        seqs = self._sequences(X, reset)
-        if y is None:
-            raise ValueError("TextClassifier requires y to be passed, but the target y is None.")
-        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
-        check_consistent_length(seqs, y)
-        return self._encode_X(seqs), y
 
     # -- network ----------------------------------------------------------------------
     def _build_layers(self, input_shape, n_outputs, rng):
@@ -309,10 +240,8 @@ class TextClassifier(NetworkClassifierMixin, BaseNetwork):
             "gru", ``2 * units`` for "bilstm".
         """
         check_is_fitted(self, "network_")
-        X = self._validate_X(X, reset=False)
-        encoder = Sequential(self.network_.layers[: self._n_encoder_layers])
-        encoder.dtype = self.network_.dtype  # built layers, shared with network_
-        return predict_raw(encoder, X)
+        X, mask = self._adapter.input(self, X)
+        return predict_raw(sub_network(self.network_, 0, self._n_encoder_layers), X, mask)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -108,4 +108,4 @@ def test_a_new_declared_parameter_reaches_the_docstrings():
     clip = next(p for p in _params.TRAINING_PARAMS if p.name == "clip_norm")
     assert "clip_norm : float or None, default=3.0" in doc and clip.doc.split()[0] in doc
     assert "solver :" not in doc  # only the parameters __init__ takes
-    assert "loss_curve_ : list of float" in doc and "{" not in doc
+    assert "loss_curve_ : list of float" in doc and "{training_attributes}" not in doc

@@ -1,10 +1,9 @@
 """BaseNetwork: what every sknn estimator shares.
 
-A concrete estimator only says how its hyper-parameters become layers
-(``_build_layers``), how X is shaped (``_validate_X``), and — through the
-classifier / regressor mixins below — how y is encoded, which loss is used and
-how raw outputs become predictions. Training always goes through
-:class:`sknn.training.Trainer`.
+An estimator is an input adapter (:mod:`~sknn.estimators._adapters`), a task head
+(:mod:`~sknn.estimators._heads`) and a preset: how its hyper-parameters become
+layers (``_build_layers``). Training always goes through
+:class:`sknn.training.Trainer`, prediction through :meth:`BaseNetwork._raw_output`.
 """
 
 import copy
@@ -12,25 +11,19 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.multiclass import unique_labels
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ..nn import Dense, Sequential
-from ..nn import losses as _losses
-from ..training import FitState, Trainer, TrainingConfig, Validation, as_batchable, as_network_dtype, predict_raw
+from ..nn import Sequential
+from ..training import FitState, Trainer, Validation, as_network_dtype, predict_raw
 from ..utils.callbacks import CallbackSupportMixin, callback_bridge, with_callbacks
 from ..utils.validation import check_params
-from ._params import STOCHASTIC_SOLVERS, TRAINING_CONSTRAINTS
+from ._adapters import Tabular
+from ._heads import Classification, Regression
+from ._params import STOCHASTIC_SOLVERS, TRAINING_CONSTRAINTS, fill_docstring, training_config
 
 __all__ = ["BaseNetwork", "NetworkClassifierMixin", "NetworkRegressorMixin", "store_params"]
 
@@ -48,43 +41,43 @@ def store_params(estimator, params):
 
 
 class BaseNetwork(CallbackSupportMixin, BaseEstimator):
-    """Shared fit / partial_fit / warm-start machinery (not public).
+    """Shared fit / partial_fit / warm-start / predict machinery (not public).
 
-    Subclasses define ``_build_layers(input_shape, n_outputs, rng)`` returning
-    the full layer list *including* the output layer (whose outputs are raw:
-    the loss holds the output activation).
+    Extension points, all a preset may set or override:
 
-    Parameters are checked at ``fit`` against ``_parameter_constraints``
-    (scikit-learn's style): the shared training parameters' table, which each
-    estimator extends with its own entries.
+    ``_adapter`` (class attribute)
+        The input adapter: X to the network's input (and mask), at fit and predict.
+    ``_head`` (class attribute)
+        The task head: y's checks and encoding, the loss, raw outputs to
+        predictions, the score.
+    ``_build_layers(input_shape, n_outputs, rng)``
+        Required: the layer list *including* the output layer (raw outputs, e.g.
+        :func:`~sknn.estimators._heads.output_dense`; the loss holds the output
+        activation).
+    ``_parameter_constraints`` (class attribute)
+        The constraint table checked at ``fit``: :data:`~sknn.estimators._params.TRAINING_CONSTRAINTS`
+        extended with the preset's own parameters.
+    ``_validate_params()``
+        Checks the table cannot express; call ``super()`` first.
+    ``_training_config()``
+        The :class:`~sknn.training.TrainingConfig`, derived from the declared
+        training parameters; override to set a loop hook (e.g. ``resample``).
+    ``_publish_state()``
+        Derived fitted attributes (``coefs_``...) after each fit and on load; call ``super()``.
+
+    A class docstring holding ``{declared_parameters}`` / ``{training_attributes}``
+    on a line of its own gets the declared entries there (:mod:`~sknn.estimators._params`).
     """
 
     _parameter_constraints = TRAINING_CONSTRAINTS
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        fill_docstring(cls)  # the declared parameters' entries, from _params.TRAINING_PARAMS
+
     # -- parameters ------------------------------------------------------------
     def _training_config(self):
-        return TrainingConfig(
-            solver=self.solver,
-            alpha=self.alpha,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            learning_rate_init=self.learning_rate_init,
-            power_t=self.power_t,
-            max_iter=self.max_iter,
-            shuffle=self.shuffle,
-            tol=self.tol,
-            verbose=self.verbose,
-            momentum=self.momentum,
-            nesterovs_momentum=self.nesterovs_momentum,
-            early_stopping=self.early_stopping,
-            beta_1=self.beta_1,
-            beta_2=self.beta_2,
-            epsilon=self.epsilon,
-            n_iter_no_change=self.n_iter_no_change,
-            max_fun=self.max_fun,
-            clip_norm=getattr(self, "clip_norm", None),
-            callbacks=getattr(self, "callbacks", None),
-        )
+        return training_config(self)
 
     def _validate_params(self):
         check_params(self._parameter_constraints, self.get_params(deep=False), type(self).__name__)
@@ -92,39 +85,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         if callbacks is not None and not all(callable(c) for c in callbacks):
             raise ValueError("callbacks must be a list of callables.")
 
-    # -- hooks for subclasses ----------------------------------------------------
-    def _validate_X(self, X, reset):
-        """Validate X at predict time. Default: 2-D numeric, sparse CSR/CSC allowed."""
-        return validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
-
-    def _validate_X_y(self, X, y, reset):
-        """Validate X and y at fit time; returns (X, y)."""
-        return validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            y_numeric=not isinstance(self, ClassifierMixin),
-            reset=reset,
-        )
-
-    def _shape_X(self, X):
-        """Turn validated X into the network's input: returns (X, mask)."""
-        return as_batchable(X), None
-
-    def _input_shape(self, X):
-        return X.shape[1:]
-
-    def _network_dtype(self, X):
-        return X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    _adapter = Tabular()
+    _head = None
 
     def _make_rng(self):
         """The fit's Generator: seeded by an int, drawn from a RandomState or Generator."""
@@ -145,19 +107,20 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True")
         first = not hasattr(self, "network_") or not (self.warm_start or incremental)
         given = (X, y, sample_weight)
-        X, y = self._validate_X_y(X, y, reset=first)
-        X, mask = self._shape_X(X)
+        adapter, head = self._adapter, self._head
+        X, mask, y = adapter.fit_input(self, X, y, reset=first)
+        y = head.check_target(self, y, X, mask, reset=first)
         # before anything fitted changes: input a float32 network cannot hold is refused here
-        X = as_network_dtype(X, self._network_dtype(X) if first else self.network_.dtype)
-        y_enc = self._encode_y(y, incremental=incremental and not first, classes=classes, first=first)
+        X = as_network_dtype(X, adapter.dtype(self, X) if first else self.network_.dtype)
+        y_enc = head.encode(self, y, first=first, incremental=incremental and not first, classes=classes)
         sample_weight = self._sample_weight(sample_weight, X, y)
         if first:
             self._rng = self._make_rng()
-            dtype = self._network_dtype(X)
-            layers = self._build_layers(self._input_shape(X), y_enc.shape[1:], self._rng)
-            net = Sequential(layers)
+            dtype = adapter.dtype(self, X)
+            input_shape = adapter.input_shape(self, X)
+            net = Sequential(self._build_layers(input_shape, y_enc.shape[1:], self._rng))
             net.input_grad = False
-            net.build(self._input_shape(X), self._rng, dtype)
+            net.build(input_shape, self._rng, dtype)
             self.network_ = net
             self._fit_state = FitState()
         y_enc = y_enc.astype(self.network_.dtype, copy=False)
@@ -228,7 +191,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             ) from None
 
     def _split_validation(self, X, y, y_enc, sample_weight, mask):
-        stratify = y if (isinstance(self, ClassifierMixin) and y_enc.ndim == 2 and self._n_label_columns == 1) else None
+        stratify = self._head.stratify(self, y, y_enc)
         arrays = [X, y_enc, np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()]
         names = ["X", "y", "yo"]
         if sample_weight is not None:
@@ -254,7 +217,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         sw_val = val.get("sw")
 
         def scorer(raw):
-            return self._score_raw(raw, y_val, sw_val)
+            return self._head.score(self, raw, y_val, sw_val)
 
         validation = Validation(val["X"], val["y"], scorer, sw_val, val.get("mask"))
         return train["X"], train["y"], train.get("sw"), train.get("mask"), validation
@@ -273,9 +236,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         self.best_validation_score_ = st.best_validation_score_
 
     def _raw_output(self, X):
+        """The one inference path: X through the adapter and the network, as the user gets it."""
         check_is_fitted(self, "network_")
-        X, mask = self._shape_X(self._validate_X(X, reset=False))
-        return predict_raw(self.network_, X, mask)  # converts to the network's dtype per batch
+        X, mask = self._adapter.input(self, X)
+        # predict_raw converts to the network's dtype batch by batch
+        return self._adapter.outputs(self, predict_raw(self.network_, X, mask))
 
     # -- public API ----------------------------------------------------------------
     def fit(self, X, y, sample_weight=None):
@@ -304,84 +269,43 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         return True
 
 
-class NetworkClassifierMixin(ClassifierMixin):
-    """Label encoding, log-loss head and probability outputs for classifiers."""
-
-    def _encode_y(self, y, incremental, classes, first):
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if incremental and classes is None and not hasattr(self, "classes_"):
-            raise ValueError("classes must be passed on the first call to partial_fit.")
-        if first:
-            target = type_of_target(y)
-            if target not in ("binary", "multiclass", "multilabel-indicator"):
-                raise ValueError(
-                    f"Unknown label type: {target!r}. Classification needs discrete "
-                    "labels (binary, multiclass or a multilabel indicator matrix)."
-                )
-            lb = LabelBinarizer()
-            # as scikit-learn: a multilabel indicator y gives its own classes (its columns)
-            lb.fit(y if classes is None or target == "multilabel-indicator" else classes)
-            if len(lb.classes_) < 2:
-                raise ValueError(
-                    "The classifier needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {lb.classes_[0]!r}."
-                )
-            self._label_binarizer = lb
-            self.classes_ = lb.classes_
-            multiclass = lb.y_type_ == "multiclass"
-            self._loss_fn = _losses.LogLoss() if multiclass else _losses.BinaryLogLoss()
-            self.out_activation_ = self._loss_fn.out_activation
-        else:
-            labels = unique_labels(y)
-            if self.warm_start and not incremental:
-                if set(labels) != set(self.classes_):
-                    raise ValueError(
-                        "warm_start can only be used where `y` has the same classes as in "
-                        f"the previous call to fit. Previously got {self.classes_}, `y` has {labels}"
-                    )
-            elif len(np.setdiff1d(labels, self.classes_)):
-                raise ValueError(
-                    f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. "
-                    f"'y' has {labels}."
-                )
-        Y = self._label_binarizer.transform(y)
-        self._n_label_columns = 1 if y.ndim == 1 else y.shape[1]
-        return np.asarray(Y, dtype=np.float64)
-
-    def _proba_from_raw(self, raw):
-        if raw.shape[1] == 1:
-            r = raw.ravel()
-            # expit(-r), not 1 - expit(r): no cancellation to exactly 0
-            p = np.column_stack([self._loss_fn.link(-r), self._loss_fn.link(r)])
-        else:
-            p = self._loss_fn.link(raw)
-        # never exactly 0, so log(predict_proba) stays finite like predict_log_proba
-        return np.maximum(p, np.finfo(p.dtype).tiny, out=p)
-
-    def _labels_from_raw(self, raw):
-        if isinstance(self._loss_fn, _losses.LogLoss):
-            return self.classes_[np.argmax(raw, axis=1)]
-        ind = (raw > 0).astype(int)
-        if ind.shape[1] == 1:
-            ind = ind.ravel()
-        return self._label_binarizer.inverse_transform(ind)
-
-    def _score_raw(self, raw, y, sample_weight):
-        return accuracy_score(y, self._labels_from_raw(raw), sample_weight=sample_weight)
+class _HeadMethods:
+    """``predict`` and ``score`` through the task head (before scikit-learn's mixins in the MRO)."""
 
     def predict(self, X):
-        """Predict class labels (or a label indicator matrix, for multilabel y).
+        """Predict with the fitted network: labels (or a label indicator matrix), or values.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), or the estimator's input
 
         Returns
         -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        return self._labels_from_raw(self._raw_output(X))
+        return self._head.predict(self, self._raw_output(X))
+
+    def score(self, X, y, sample_weight=None):
+        """The task's score of the predictions: accuracy for classifiers, R² (over all outputs and steps
+        of each sample) for regressors.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), or the estimator's input
+        y : array-like of shape (n_samples,), (n_samples, n_outputs) or (n_samples, n_steps, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        return self._head.score(self, self._raw_output(X), y, sample_weight)
+
+
+class NetworkClassifierMixin(_HeadMethods, ClassifierMixin):
+    """Classifiers: the classification head, probability outputs, ``partial_fit(classes=)``."""
+
+    _head = Classification()
 
     def predict_proba(self, X):
         """Probability estimates, columns ordered as ``classes_``.
@@ -394,7 +318,7 @@ class NetworkClassifierMixin(ClassifierMixin):
         -------
         y_prob : ndarray of shape (n_samples, n_classes)
         """
-        return self._proba_from_raw(self._raw_output(X))
+        return self._head.proba(self, self._raw_output(X))
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed stably from the raw outputs.
@@ -407,17 +331,7 @@ class NetworkClassifierMixin(ClassifierMixin):
         -------
         log_y_prob : ndarray of shape (n_samples, n_classes)
         """
-        raw = self._raw_output(X)
-        if isinstance(self._loss_fn, _losses.LogLoss):
-            shifted = raw - raw.max(axis=1, keepdims=True)
-            log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        elif raw.shape[1] == 1:
-            r = raw.ravel()
-            log_p = np.column_stack([-np.logaddexp(0, r), -np.logaddexp(0, -r)])
-        else:
-            log_p = -np.logaddexp(0, -raw)
-        # the floor predict_proba uses, so log(predict_proba) == predict_log_proba
-        return np.maximum(log_p, np.log(np.finfo(log_p.dtype).tiny), out=log_p)
+        return self._head.log_proba(self, self._raw_output(X))
 
     @available_if(lambda est: est._check_solver())
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -453,48 +367,10 @@ class NetworkClassifierMixin(ClassifierMixin):
         return tags
 
 
-class NetworkRegressorMixin(RegressorMixin):
-    """Target checks, regression loss head and mean predictions for regressors."""
+class NetworkRegressorMixin(_HeadMethods, RegressorMixin):
+    """Regressors: the regression head (its loss from the ``loss`` parameter, if any)."""
 
-    def _encode_y(self, y, incremental, classes, first):
-        y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if first:
-            self._loss_fn = _losses.get(self._loss_name())
-            self.out_activation_ = self._loss_fn.out_activation
-            self._y_ndim = y.ndim
-        if isinstance(self._loss_fn, _losses.Poisson) and np.any(y < 0):
-            raise ValueError("loss='poisson' requires non-negative targets; y contains negative values.")
-        Y = y.reshape(y.shape[0], -1) if y.ndim == 1 else y
-        return np.asarray(Y, dtype=np.float64)
-
-    def _loss_name(self):
-        return getattr(self, "loss", "squared_error")
-
-    def _predict_from_raw(self, raw):
-        pred = self._loss_fn.link(raw)
-        if pred.ndim == 2 and pred.shape[1] == 1:
-            return pred.ravel()
-        return pred
-
-    def _score_raw(self, raw, y, sample_weight):
-        pred = self._predict_from_raw(raw)
-        y = np.asarray(y)
-        return r2_score(y.reshape(y.shape[0], -1), pred.reshape(pred.shape[0], -1), sample_weight=sample_weight)
-
-    def predict(self, X):
-        """Predict the target(s).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-        """
-        return self._predict_from_raw(self._raw_output(X))
+    _head = Regression()
 
     @available_if(lambda est: est._check_solver())
     def partial_fit(self, X, y, sample_weight=None):
@@ -517,8 +393,3 @@ class NetworkRegressorMixin(RegressorMixin):
         tags.target_tags.multi_output = True
         tags.input_tags.sparse = True
         return tags
-
-
-def output_dense(n_outputs, initializer="glorot_uniform"):
-    """The output layer: raw scores, the loss applies the output activation."""
-    return Dense(int(np.prod(n_outputs)), kernel_initializer=initializer, bias_initializer=initializer if initializer.startswith("sklearn") else "zeros")

@@ -1,39 +1,64 @@
 """The training parameters every sknn estimator shares, each declared once.
 
 One :class:`Param` per parameter: its name, its default (scikit-learn's MLP
-default; a preset may choose another in its ``__init__``) and its constraints
-in scikit-learn's style, checked at ``fit`` (:func:`sknn.utils.validation.check_params`).
-An estimator's ``_parameter_constraints`` is :data:`TRAINING_CONSTRAINTS`
-extended with its own entries (hidden sizes, dropout, ...).
+default; a preset may choose another in its ``__init__``), its constraints in
+scikit-learn's style and its documentation. Everything else derives from
+:data:`TRAINING_PARAMS`:
 
-The ``doc`` field is there so the parameter docs can move here too (one
-declaration: name, default, constraint, doc); it is empty until they do.
+* the validation: an estimator's ``_parameter_constraints`` is
+  :data:`TRAINING_CONSTRAINTS` extended with its own entries, checked at ``fit``
+  (:func:`sknn.utils.validation.check_params`);
+* the :class:`~sknn.training.TrainingConfig` handed to the training loop
+  (:func:`training_config`);
+* the docstrings: a class docstring holding :data:`PARAMS_SLOT` gets there the
+  entries of the declared parameters its ``__init__`` takes, with the defaults
+  of that ``__init__`` (:func:`fill_docstring`), and :data:`ATTRS_SLOT` the
+  attributes every fitted network has.
+
+scikit-learn needs explicit ``__init__`` signatures, so each estimator still
+lists the parameters; ``tests/estimators/test_declarations.py`` checks every
+signature and docstring against this declaration.
 """
 
-from dataclasses import dataclass
+import inspect
+import re
+import textwrap
+from dataclasses import dataclass, fields
 from numbers import Integral, Real
 
 import numpy as np
 
 from ..nn.schedules import Schedule
+from ..training import TrainingConfig
 from ..utils.validation import Interval, Options, StrOptions, finite_interval
 
 __all__ = [
     "Param",
     "TRAINING_PARAMS",
     "TRAINING_CONSTRAINTS",
+    "SHAPED_PARAMS",
+    "SHAPED_CONSTRAINTS",
     "SOLVERS",
     "STOCHASTIC_SOLVERS",
     "SCHEDULES",
-    "SHAPED_CONSTRAINTS",
+    "ACTIVATIONS",
     "HIDDEN_SIZES",
     "RATE",
+    "POSITIVE_INT",
+    "PARAMS_SLOT",
+    "ATTRS_SLOT",
+    "DECLARED_DOC",
     "constraints_of",
+    "training_config",
+    "fill_docstring",
+    "doc_snippet",
 ]
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 SOLVERS = STOCHASTIC_SOLVERS + ("lbfgs",)
 SCHEDULES = ("constant", "invscaling", "adaptive", "cosine", "step")
+#: Hidden activations the presets accept by name.
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu")
 
 
 @dataclass(frozen=True)
@@ -47,14 +72,17 @@ class Param:
         The default in scikit-learn's MLPs (presets may override it).
     constraints : tuple
         scikit-learn-style constraints; a value is valid if it satisfies any.
-    doc : str, default=""
-        The numpydoc entry body (to come).
+    type : str
+        The numpydoc type text (before ``, default=``).
+    doc : str
+        The numpydoc entry body, one paragraph (wrapped when rendered).
     """
 
     name: str
     default: object
     constraints: tuple
-    doc: str = ""
+    type: str
+    doc: str
 
 
 def _unit(closed):
@@ -64,33 +92,75 @@ def _unit(closed):
 _POSITIVE = finite_interval(Real, 0, None, closed="neither")
 _NON_NEGATIVE = finite_interval(Real, 0, None, closed="left")
 _AT_LEAST_ONE = Interval(Integral, 1, None, closed="left")
+_FLOAT = "float"
 
 TRAINING_PARAMS = (
-    Param("solver", "adam", (StrOptions(set(SOLVERS)),)),
-    Param("alpha", 1e-4, (_NON_NEGATIVE,)),
-    Param("batch_size", "auto", (StrOptions({"auto"}), _AT_LEAST_ONE)),
-    Param("learning_rate", "constant", (StrOptions(set(SCHEDULES)), Schedule)),
-    Param("learning_rate_init", 1e-3, (_POSITIVE,)),
-    Param("power_t", 0.5, (_NON_NEGATIVE,)),
-    Param("max_iter", 200, (_AT_LEAST_ONE,)),
-    Param("shuffle", True, ("boolean",)),
-    Param("random_state", None, ("random_state", np.random.Generator)),
-    Param("tol", 1e-4, (_NON_NEGATIVE,)),
-    Param("verbose", False, ("verbose",)),
-    Param("warm_start", False, ("boolean",)),
-    Param("momentum", 0.9, (_unit("both"),)),
-    Param("nesterovs_momentum", True, ("boolean",)),
-    Param("early_stopping", False, ("boolean",)),
-    Param("validation_fraction", 0.1, (_unit("left"),)),
-    Param("beta_1", 0.9, (_unit("left"),)),
-    Param("beta_2", 0.999, (_unit("left"),)),
-    Param("epsilon", 1e-8, (_POSITIVE,)),
+    Param("solver", "adam", (StrOptions(set(SOLVERS)),), "{'adam', 'sgd', 'lbfgs', 'adamw', 'rmsprop', 'adagrad'}",
+          "The weight optimiser. 'adamw' uses ``alpha`` as decoupled weight decay instead of an L2 term in the loss."),
+    Param("alpha", 1e-4, (_NON_NEGATIVE,), _FLOAT,
+          "Strength of the L2 penalty on the weights (not the biases; a shared kernel counts once), or the "
+          "decoupled weight decay with 'adamw'."),
+    Param("batch_size", "auto", (StrOptions({"auto"}), _AT_LEAST_ONE), "int or 'auto'",
+          "Minibatch size; 'auto' is ``min(200, n_samples)``. Unused by 'lbfgs'."),
+    Param("learning_rate", "constant", (StrOptions(set(SCHEDULES)), Schedule),
+          "{'constant', 'invscaling', 'adaptive', 'cosine', 'step'} or Schedule",
+          "Learning-rate schedule, with scikit-learn's semantics for the first three. Unlike scikit-learn it "
+          "applies to every stochastic solver, not only 'sgd'. A :mod:`sknn.nn.schedules` object gives full "
+          "control."),
+    Param("learning_rate_init", 1e-3, (_POSITIVE,), _FLOAT, "The initial learning rate."),
+    Param("power_t", 0.5, (_NON_NEGATIVE,), _FLOAT, "Exponent of the 'invscaling' schedule."),
+    Param("max_iter", 200, (_AT_LEAST_ONE,), "int",
+          "Maximum number of epochs (stochastic solvers) or of iterations ('lbfgs')."),
+    Param("shuffle", True, ("boolean",), "bool", "Whether to shuffle samples in each epoch."),
+    Param("random_state", None, ("random_state", np.random.Generator),
+          "int, RandomState instance, Generator or None",
+          "Seeds weight initialisation, the validation split, shuffling, dropout and noise. The same seed "
+          "gives the same weights and predictions, bit for bit."),
+    Param("tol", 1e-4, (_NON_NEGATIVE,), _FLOAT,
+          "Tolerance for the optimisation (see ``n_iter_no_change``). With 'lbfgs' it is the gradient "
+          "tolerance and also caps the relative loss reduction that counts as convergence: ``tol=0`` runs "
+          "until ``max_iter`` or ``max_fun``."),
+    Param("verbose", False, ("verbose",), "bool or int",
+          "Print scikit-learn's progress messages (``Iteration N, loss = ...``, ``Validation score: ...``) "
+          "for any true value. A progress bar is chosen explicitly: "
+          "``callbacks=[sknn.utils.progress.ProgressBar()]``, or with scikit-learn >= 1.9 "
+          "``est.set_callbacks(sklearn.callback.ProgressBar())`` (which also follows the estimator inside "
+          "``GridSearchCV``)."),
+    Param("warm_start", False, ("boolean",), "bool",
+          "Start the next ``fit`` from the previous solution. As in scikit-learn, the optimiser starts afresh "
+          "(a changed ``learning_rate_init`` applies); ``partial_fit`` continues it."),
+    Param("momentum", 0.9, (_unit("both"),), _FLOAT, "Momentum of the 'sgd' solver."),
+    Param("nesterovs_momentum", True, ("boolean",), "bool", "Whether to use Nesterov's momentum with 'sgd'."),
+    Param("early_stopping", False, ("boolean",), "bool",
+          "Hold out ``validation_fraction`` of the data (stratified for classifiers) and stop when its score "
+          "(accuracy, R², or the mean of ``score_samples``) stops improving; the best weights are restored."),
+    Param("validation_fraction", 0.1, (_unit("left"),), _FLOAT, "Size of the held-out set for early stopping."),
+    Param("beta_1", 0.9, (_unit("left"),), _FLOAT, "Decay of the first-moment estimates of Adam / AdamW."),
+    Param("beta_2", 0.999, (_unit("left"),), _FLOAT, "Decay of the second-moment estimates of Adam / AdamW."),
+    Param("epsilon", 1e-8, (_POSITIVE,), _FLOAT, "Numerical stability term of Adam, AdamW, RMSprop and Adagrad."),
     # np.inf is scikit-learn's documented "never stop on a plateau"
-    Param("n_iter_no_change", 10, (_AT_LEAST_ONE, Options(Real, {np.inf}))),
-    Param("max_fun", 15000, (_AT_LEAST_ONE,)),
-    Param("class_weight", None, (dict, StrOptions({"balanced"}), None)),
-    Param("clip_norm", None, (_POSITIVE, None)),
-    Param("callbacks", None, (list, tuple, None)),
+    Param("n_iter_no_change", 10, (_AT_LEAST_ONE, Options(Real, {np.inf})), "int or np.inf",
+          "Epochs without ``tol`` improvement before stopping (or, with 'adaptive', before dividing the "
+          "learning rate by 5); ``np.inf`` never stops early."),
+    Param("max_fun", 15000, (_AT_LEAST_ONE,), "int", "Maximum number of loss evaluations with 'lbfgs'."),
+    Param("class_weight", None, (dict, StrOptions({"balanced"}), None), "dict, 'balanced' or None",
+          "Weights of the classes, multiplied into ``sample_weight`` (classifiers)."),
+    Param("clip_norm", None, (_POSITIVE, None), "float or None",
+          "Clip the global gradient norm to this value at each step."),
+    Param("callbacks", None, (list, tuple, None), "list of callable or None",
+          "Each is called as ``callback(info)`` at the end of every epoch (every iteration with 'lbfgs'), "
+          "with a dict holding 'epoch', 'loss', 'validation_loss', 'validation_score', 'learning_rate', "
+          "'time' and 'estimator'. Returning True stops training. Optional methods ``on_fit_begin``, "
+          "``on_epoch_begin``, ``on_fit_end`` and ``write`` are called too (see :mod:`sknn.training`); "
+          ":class:`sknn.utils.progress.ProgressBar` is one such callback. scikit-learn's callbacks (>= 1.9) "
+          "go through ``set_callbacks`` instead."),
+)
+
+#: Parameters of the shaped-input networks (NeuralNet, ConvNet, RNN); the
+#: finer checks of ``input_shape`` (a tuple of positive ints) are in the adapter.
+SHAPED_PARAMS = (
+    Param("dtype", "float32", (StrOptions({"float32", "float64"}), type, np.dtype), "{'float32', 'float64'}",
+          "Dtype of the weights and of the computation."),
 )
 
 
@@ -100,17 +170,111 @@ def constraints_of(params):
 
 
 TRAINING_CONSTRAINTS = constraints_of(TRAINING_PARAMS)
-
-#: Parameters of the shaped-input networks (NeuralNet, ConvNet, RNN); their
-#: finer checks (a tuple of positive ints, a float dtype) are in ``_shaped``.
 SHAPED_CONSTRAINTS = {
     "input_shape": [None, Interval(Integral, 1, None, closed="left"), tuple, list],
-    "dtype": [StrOptions({"float32", "float64"}), type, np.dtype],
+    **constraints_of(SHAPED_PARAMS),
 }
 
-_UNITS = Interval(Integral, 1, None, closed="left")
+#: A positive int (units, sizes, counts).
+POSITIVE_INT = [_AT_LEAST_ONE]
 #: Hidden sizes as scikit-learn declares them: one int, or a sequence of them.
-HIDDEN_SIZES = ["array-like", _UNITS]
-#: A dropout rate.
+HIDDEN_SIZES = ["array-like", _AT_LEAST_ONE]
+#: A dropout rate: the one place its range is stated.
 RATE = [Interval(Real, 0, 1, closed="left")]
 
+_CONFIG_FIELDS = {f.name for f in fields(TrainingConfig)}
+
+
+def training_config(estimator, **extra):
+    """The :class:`~sknn.training.TrainingConfig` of an estimator: its declared training parameters.
+
+    Parameters
+    ----------
+    estimator : BaseNetwork
+    **extra
+        Further fields (e.g. ``resample``).
+
+    Returns
+    -------
+    config : TrainingConfig
+    """
+    values = {p.name: getattr(estimator, p.name) for p in TRAINING_PARAMS if p.name in _CONFIG_FIELDS}
+    return TrainingConfig(**values, **extra)
+
+
+# -- docstrings ------------------------------------------------------------------------------------------
+#: Where a class docstring receives its declared parameters' entries.
+PARAMS_SLOT = "{declared_parameters}"
+#: Where a class docstring receives the attributes every fitted network has.
+ATTRS_SLOT = "{training_attributes}"
+#: A docstring piece: the declared parameters' entries, on their own.
+DECLARED_DOC = f"\n    {PARAMS_SLOT}\n"
+
+TRAINING_ATTRIBUTES = (
+    ("network_ : sknn.nn.Sequential", "The trained network (the output layer included, raw outputs)."),
+    ("loss_ : float", "The loss at the end of training (last epoch's mean)."),
+    ("best_loss_ : float or None", "The minimum training loss reached (None with early stopping)."),
+    ("loss_curve_ : list of float", "The mean training loss of each epoch (stochastic solvers)."),
+    ("validation_scores_ : list of float or None", "The held-out score of each epoch, with early stopping."),
+    ("validation_loss_curve_ : list of float or None", "The held-out loss of each epoch, with early stopping."),
+    ("best_validation_score_ : float or None", "The best held-out score, with early stopping."),
+    ("t_ : int", "Number of training samples seen by the solver."),
+    ("n_iter_ : int", "Number of epochs (or L-BFGS iterations) run by the last fit."),
+    ("out_activation_ : str", "Name of the output activation (applied by the loss)."),
+)
+
+_DECLARED = {p.name: p for p in TRAINING_PARAMS + SHAPED_PARAMS}
+
+
+def _entry(head, body, indent="    "):
+    body = textwrap.fill(body, width=100, initial_indent=indent + "    ", subsequent_indent=indent + "    ",
+                         break_on_hyphens=False, break_long_words=False)
+    return f"{indent}{head}\n{body}\n"
+
+
+def declared_entries(cls, indent="    "):
+    """``{name: numpydoc entry}`` of the declared parameters ``cls.__init__`` takes, with its defaults."""
+    signature = inspect.signature(cls.__init__).parameters
+    return {
+        p.name: _entry(f"{p.name} : {p.type}, default={signature[p.name].default!r}", p.doc, indent)
+        for p in _DECLARED.values()
+        if p.name in signature
+    }
+
+
+_SNIPPETS = {}
+
+
+def doc_snippet(name, text):
+    """Register a docstring piece several estimators share: a line ``{name}`` in a class docstring
+    is replaced by ``text`` (dedented, then indented as the line). Returns ``text``."""
+    _SNIPPETS[name] = textwrap.dedent(text).strip("\n")
+    return text
+
+
+def fill_docstring(cls):
+    """Fill the slots of ``cls``'s own docstring, if it has any.
+
+    A slot is a line holding only ``{name}``: :data:`PARAMS_SLOT` gets the entries of
+    the declared parameters ``cls.__init__`` takes (with its defaults),
+    :data:`ATTRS_SLOT` the attributes every fitted network has, and a name given to
+    :func:`doc_snippet` its text. The replacement takes the slot's indentation.
+    """
+    doc = cls.__dict__.get("__doc__")
+    if not doc or "{" not in doc:
+        return cls
+
+    def slot(match):
+        indent, name = match.group(1), match.group(2)
+        if "{" + name + "}" == PARAMS_SLOT:
+            return "\n".join(declared_entries(cls, indent).values())
+        if "{" + name + "}" == ATTRS_SLOT:
+            return "\n".join(_entry(head, body, indent) for head, body in TRAINING_ATTRIBUTES)
+        if name in _SNIPPETS:
+            return textwrap.indent(_SNIPPETS[name], indent, lambda line: line.strip()) + "\n"
+        return match.group(0)
+
+    for _ in range(3):  # a snippet may hold slots itself
+        doc = re.sub(r"^( *)\{(\w+)\}\n", slot, doc, flags=re.M)
+    cls.__doc__ = doc
+    return cls

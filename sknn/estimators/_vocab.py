@@ -1,6 +1,7 @@
-"""Documents to integer sequences: input checks, tokenisation, a fitted vocabulary.
+"""Documents to integer sequences: input checks, tokenisation, a fitted vocabulary, the text adapter.
 
-Not public: :class:`sknn.TextClassifier` owns one :class:`Vocabulary`. Index 0 is
+Not public: :class:`sknn.TextClassifier` owns one :class:`Vocabulary`, built by its
+input adapter :class:`Text`. Index 0 is
 padding, index 1 the unknown token; the fitted tokens take 2, 3, ... in order of
 decreasing corpus frequency (ties in order of first appearance).
 """
@@ -11,8 +12,12 @@ from collections import Counter
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
 
-__all__ = ["PAD", "UNK", "as_documents", "Vocabulary"]
+from ._adapters import pad_sequences
+
+__all__ = ["PAD", "UNK", "as_documents", "Vocabulary", "Text"]
 
 PAD = 0
 UNK = 1
@@ -140,17 +145,16 @@ class Vocabulary:
         self.token_pattern = token_pattern
         self.ngram_range = tuple(ngram_range)
 
-    def _tokens(self, doc):
+    def _grams(self, docs):
+        """Each document's tokens (scikit-learn's analyzer: lowercase, token_pattern) and n-grams."""
         if self.kind == "text":
-            if self.lowercase:
-                doc = doc.lower()
-            toks = self._regex.findall(doc)
-        else:
-            toks = doc
-        return _grams(toks, self.ngram_range)
+            # not stored: the vocabulary's state stays plain data (sknn.save)
+            analyze = CountVectorizer(lowercase=self.lowercase, token_pattern=self.token_pattern).build_analyzer()
+            docs = map(analyze, docs)
+        return [_grams(toks, self.ngram_range) for toks in docs]
 
     def fit(self, docs):
-        grams = [self._tokens(d) for d in docs]
+        grams = self._grams(docs)
         tf, df = Counter(), Counter()
         for g in grams:
             tf.update(g)
@@ -195,22 +199,8 @@ class Vocabulary:
     def sequences(self, docs, grams=None):
         """Index lists, one per document (untruncated)."""
         if grams is None:
-            grams = [self._tokens(d) for d in docs]
+            grams = self._grams(docs)
         return [self._ids(g) for g in grams]
-
-    @property
-    def _regex(self):
-        # not stored: state stays plain data (pickle, sknn.save); re caches compiled patterns
-        return re.compile(self.token_pattern)
-
-
-def pad_sequences(seqs, length, dtype=np.int32):
-    """Right-pad (with PAD) or truncate (keep the first tokens) to ``length``."""
-    out = np.zeros((len(seqs), length), dtype=dtype)
-    for i, s in enumerate(seqs):
-        s = s[:length]
-        out[i, : len(s)] = s
-    return out
 
 
 def bag_matrix(seqs, n_columns, dtype=np.float64):
@@ -226,3 +216,55 @@ def bag_matrix(seqs, n_columns, dtype=np.float64):
     bag = sp.csr_matrix((data, indices, indptr), shape=(len(seqs), n_columns))
     bag.sum_duplicates()
     return bag
+
+
+class Text:
+    """The text classifier's input adapter: documents -> token ids -> a bag (``encoder="mean"``) or padded ids.
+
+    At the first fit it builds the estimator's vocabulary (``_vocab``, ``vocabulary_``,
+    ``input_kind_``, ``max_len_``); later it maps documents with it.
+    """
+
+    def _sequences(self, est, X, reset):
+        kind, docs = as_documents(X)
+        if reset:
+            vocab = Vocabulary(kind, est.max_features, est.min_df, est.lowercase, est.token_pattern, est.ngram_range)
+            grams = vocab.fit(docs)  # may refuse: a fitted model keeps its vocabulary
+            est._vocab = vocab
+            seqs = vocab.sequences(docs, grams)
+            est.vocabulary_ = vocab.vocabulary_
+            est.input_kind_ = kind
+            longest = max((len(s) for s in seqs), default=1)
+            est.max_len_ = max(1, longest if est.max_len is None else min(longest, int(est.max_len)))
+            return seqs
+        check_is_fitted(est, "vocabulary_")
+        if kind != est.input_kind_:
+            raise TypeError(f"This TextClassifier was fitted on {est.input_kind_} documents; got {kind} documents.")
+        return est._vocab.sequences(docs)
+
+    def _encode(self, est, seqs):
+        if est.encoder == "mean":
+            return bag_matrix(seqs, est._vocab.size_), None
+        return pad_sequences(seqs, maxlen=est.max_len_, dtype=np.int32)[0], None
+
+    def input(self, est, X):
+        return self._encode(est, self._sequences(est, X, reset=False))
+
+    def fit_input(self, est, X, y, reset):
+        seqs = self._sequences(est, X, reset)
+        if y is None:
+            raise ValueError("TextClassifier requires y to be passed, but the target y is None.")
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        check_consistent_length(seqs, y)
+        return self._encode(est, seqs) + (y,)
+
+    def input_shape(self, est, X):
+        return X.shape[1:]
+
+    def dtype(self, est, X):
+        return np.float64
+
+    def outputs(self, est, raw):
+        return raw

@@ -1,13 +1,13 @@
 """AutoencoderTransformer: representation learning as a scikit-learn transformer."""
 
 import copy
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ..nn import (
     Activation,
@@ -20,28 +20,20 @@ from ..nn import (
     Layer,
     MaskingNoise,
     Reshape,
-    Sequential,
     TiedDense,
 )
-from ..nn import losses as _losses
 from ..training import as_network_dtype, predict_raw
+from ..utils.validation import StrOptions, finite_interval, per_layer, positive_ints
+from ._adapters import Tabular, sub_network
 from ._base import BaseNetwork, store_params
+from ._heads import Reconstruction
+from ._params import ACTIVATIONS, HIDDEN_SIZES, RATE
 
 __all__ = ["AutoencoderTransformer"]
 
-ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu")
+_ACTIVATION = [StrOptions(set(ACTIVATIONS))]
 OUT_ACTIVATIONS = ("identity", "logistic")
 NOISES = (None, "gaussian", "masking")
-
-
-def _view(layers, input_shape, output_shape, dtype):
-    """A built Sequential over already-built layers (shared, not copied)."""
-    seq = Sequential(layers)
-    seq.input_shape = tuple(input_shape)
-    seq.output_shape = tuple(output_shape)
-    seq.dtype = np.dtype(dtype)
-    seq.built = True
-    return seq
 
 
 def _layer_list(name, value):
@@ -137,42 +129,12 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         by the loss). Deep-copied. Default: mirrored Dense layers, or a single
         ``Dense(n_features)`` when ``layers`` is given.
 
-    solver : {'adam', 'sgd', 'lbfgs', 'adamw', 'rmsprop', 'adagrad'}, default='adam'
-    alpha : float, default=0.0001
-        L2 penalty on the weights (a tied kernel counts once).
-    batch_size : int or 'auto', default='auto'
-    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', 'step'} or Schedule, default='constant'
-    learning_rate_init : float, default=0.001
-    power_t : float, default=0.5
-    max_iter : int, default=200
-    shuffle : bool, default=True
-    random_state : int, RandomState instance or None, default=None
-        Seeds the weights, shuffling, noise and dropout: the same seed gives
-        the same transform, bit for bit.
-    tol : float, default=1e-4
-    verbose : bool or int, default=False
-    warm_start : bool, default=False
-    momentum : float, default=0.9
-    nesterovs_momentum : bool, default=True
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the samples; the validation score is
-        the mean of ``score_samples`` (higher is better).
-    validation_fraction : float, default=0.1
-    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
-    n_iter_no_change : int, default=10
-    max_fun : int, default=15000
-    clip_norm : float or None, default=None
-    callbacks : list of callable or None, default=None
-        The training parameters have the meaning they have in
-        :class:`~sknn.MLPRegressor`.
+    {declared_parameters}
 
     Attributes
     ----------
     n_components_ : int
         Size of the code (number of output features of ``transform``).
-
-    network_ : sknn.nn.Sequential
-        The whole trained network (encoder then decoder, raw outputs).
 
     encoder_ : sknn.nn.Sequential
         The layers of ``network_`` up to the code (the same objects).
@@ -180,23 +142,13 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     decoder_ : sknn.nn.Sequential
         The layers after the code (raw outputs, before ``out_activation``).
 
-    out_activation_ : str
-        Output activation.
-
     n_features_in_ : int
         Number of features seen during fit.
 
     feature_names_in_ : ndarray of str
         Names of features seen during fit, when X has string column names.
 
-    loss_ : float
-        The loss at the end of training.
-
-    loss_curve_ : list of float
-        Mean training loss of each epoch (stochastic solvers).
-
-    best_loss_, validation_scores_, validation_loss_curve_, best_validation_score_, t_, n_iter_
-        As in :class:`~sknn.MLPRegressor`.
+    {training_attributes}
 
     See Also
     --------
@@ -229,86 +181,51 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     array(['autoencodertransformer0', 'autoencodertransformer1'], dtype=object)
     """
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(64, 16),
-        activation="relu",
-        *,
-        n_components=None,
-        out_activation="identity",
-        tied_weights=False,
-        noise=None,
-        noise_level=0.1,
-        dropout=0.0,
-        batch_norm=False,
-        sparsity=0.0,
-        layers=None,
-        decoder_layers=None,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        clip_norm=None,
-        callbacks=None,
-    ):
+    _adapter = Tabular(sparse=False)
+    _head = Reconstruction()
+
+    def __init__(self, hidden_layer_sizes=(64, 16), activation="relu", *, n_components=None,
+                 out_activation="identity", tied_weights=False, noise=None, noise_level=0.1, dropout=0.0,
+                 batch_norm=False, sparsity=0.0, layers=None, decoder_layers=None, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001,
+                 power_t=0.5, max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
+                 warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
+                 max_fun=15000, clip_norm=None, callbacks=None):
         store_params(self, locals())
+
+    _parameter_constraints = {
+        **BaseNetwork._parameter_constraints,
+        "hidden_layer_sizes": HIDDEN_SIZES,
+        "activation": _ACTIVATION + [list, tuple],
+        "out_activation": [StrOptions(set(OUT_ACTIVATIONS))],
+        "tied_weights": ["boolean"],
+        "noise_level": [finite_interval(Real, 0, None, closed="left")],
+        "dropout": RATE,
+        "batch_norm": ["boolean"],
+        "sparsity": [finite_interval(Real, 0, None, closed="left")],
+        "layers": [list, tuple, None],
+        "decoder_layers": [list, tuple, None],
+    }
 
     # -- parameters ------------------------------------------------------------
     def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if not sizes or any(
-            isinstance(s, bool) or not isinstance(s, numbers.Integral) or s <= 0 for s in sizes
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must be a non-empty list of ints > 0, got {self.hidden_layer_sizes!r}."
-            )
-        sizes = [int(s) for s in sizes]
+        sizes = list(positive_ints("hidden_layer_sizes", self.hidden_layer_sizes, allow_empty=False))
         k = self.n_components
-        if k is None:
-            return sizes
-        return sizes[:-1] + [int(k)]
+        return sizes if k is None else sizes[:-1] + [int(k)]
 
     def _validate_params(self):
-        super()._validate_params()
-        if self.out_activation not in OUT_ACTIVATIONS:
-            raise ValueError(f"out_activation must be one of {OUT_ACTIVATIONS}, got {self.out_activation!r}.")
-        if self.noise not in NOISES:
+        if self.noise not in NOISES:  # before the table: its message names the choices
             raise ValueError(f"noise must be one of {NOISES}, got {self.noise!r}.")
-        level = self.noise_level
-        if isinstance(level, bool) or not isinstance(level, numbers.Real) or level < 0:
-            raise ValueError(f"noise_level must be a number >= 0, got {level!r}.")
-        if self.noise == "masking" and level >= 1:
-            raise ValueError(f"noise_level must be in [0, 1) for masking noise, got {level!r}.")
-        rate = self.dropout
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
-            raise ValueError(f"dropout must be a float in [0, 1), got {rate!r}.")
-        sp = self.sparsity
-        if isinstance(sp, bool) or not isinstance(sp, numbers.Real) or sp < 0:
-            raise ValueError(f"sparsity must be a number >= 0, got {sp!r}.")
+        super()._validate_params()
         k = self.n_components
-        if k is not None and (isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1):
+        if k is not None and (isinstance(k, bool) or not isinstance(k, Integral) or k < 1):
             raise ValueError(f"n_components must be None or a positive int, got {k!r}.")
+        if self.noise == "masking" and self.noise_level >= 1:
+            raise ValueError(f"noise_level must be in [0, 1) for masking noise, got {self.noise_level!r}.")
         self._encoder_layers = _layer_list("layers", self.layers)
         self._decoder_layers = _layer_list("decoder_layers", self.decoder_layers)
-        if self._encoder_layers is not None and k is not None:
+        if self._encoder_layers is not None and self.n_components is not None:
             raise ValueError(
                 "n_components sets the code size of the hidden_layer_sizes form; with layers= the code "
                 "is the output of your encoder: leave n_components=None."
@@ -318,19 +235,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                 raise ValueError("tied_weights=True needs the hidden_layer_sizes form, not layers=.")
             return
         sizes = self._hidden_sizes()
-        acts = self.activation
-        acts = list(acts) if isinstance(acts, (list, tuple)) else [acts] * len(sizes)
-        if len(acts) != len(sizes):
-            raise ValueError(
-                f"activation has {len(acts)} entries but hidden_layer_sizes has {len(sizes)}; "
-                "give one activation or one per encoder layer."
-            )
-        for a in acts:
-            if a not in ACTIVATIONS:
-                raise ValueError(f"activation must be one of {ACTIVATIONS}, got {a!r}.")
+        self._activations = per_layer("activation", self.activation, len(sizes), _ACTIVATION, type(self).__name__)
         if self.tied_weights and self._decoder_layers is not None:
             raise ValueError("tied_weights=True builds the decoder itself: leave decoder_layers=None.")
-        self._activations = acts
 
     # -- network -----------------------------------------------------------------
     def _hidden_block(self, dense, act, last):
@@ -376,47 +283,13 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             layers[1].input_grad = False
         return layers
 
-    # -- BaseNetwork hooks -----------------------------------------------------------
-    def _validate_X(self, X, reset):
-        return validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
-
-    def _validate_X_y(self, X, y, reset):
-        # unsupervised: the target is the input itself (y is ignored)
-        X = self._validate_X(X, reset)
-        return X, X
-
-    def _encode_y(self, y, incremental, classes, first):
-        if first:
-            logistic = self.out_activation == "logistic"
-            self._loss_fn = _losses.BinaryLogLoss() if logistic else _losses.SquaredError()
-            self.out_activation_ = self._loss_fn.out_activation
-        if self.out_activation_ == "logistic" and (np.min(y) < 0 or np.max(y) > 1):
-            raise ValueError(
-                "out_activation='logistic' needs X in [0, 1] (binary cross-entropy); "
-                "scale X first, e.g. with MinMaxScaler, or use out_activation='identity'."
-            )
-        return y
-
-    def _errors(self, raw, X):
-        """Per-sample reconstruction error: mean over features."""
-        raw = raw.reshape(raw.shape[0], -1)
-        if self.out_activation_ == "logistic":
-            elem = np.logaddexp(0, raw) - X * raw
-        else:
-            elem = raw - X
-            elem *= elem
-        return elem.mean(axis=1)
-
-    def _score_raw(self, raw, y, sample_weight):
-        return -float(np.average(self._errors(raw, np.asarray(y, dtype=raw.dtype)), weights=sample_weight))
-
     def _publish_state(self):
         super()._publish_state()
         net, k = self.network_, self._code_index
         code_shape = net.layers[k - 1].output_shape
         self.n_components_ = int(np.prod(code_shape))
-        self.encoder_ = _view(net.layers[:k], net.input_shape, code_shape, net.dtype)
-        self.decoder_ = _view(net.layers[k:], code_shape, net.output_shape, net.dtype)
+        self.encoder_ = sub_network(net, 0, k)
+        self.decoder_ = sub_network(net, k)
 
     @property
     def _n_features_out(self):
@@ -460,7 +333,12 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     def _input(self, X):
         check_is_fitted(self, "network_")
-        return self._validate_X(X, reset=False)
+        return self._adapter.input(self, X)[0]
+
+    def _reconstruction(self, X):
+        """Raw outputs for X, and X in the network's dtype (the error is measured there, as in training)."""
+        X = as_network_dtype(self._input(X), self.network_.dtype)
+        return predict_raw(self.network_, X), X
 
     def transform(self, X):
         """Encode X: the code (output of the encoder).
@@ -499,7 +377,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                 f"(n_components_), got {Z.shape[1]}."
             )
         raw = predict_raw(self.decoder_, Z.reshape((Z.shape[0],) + tuple(self.decoder_.input_shape)))
-        return self._loss_fn.link(raw.reshape(raw.shape[0], -1))
+        return self._head.predict(self, raw)
 
     def score_samples(self, X):
         """Negative reconstruction error of each sample (higher is more typical).
@@ -516,9 +394,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         -------
         scores : ndarray of shape (n_samples,)
         """
-        # the error is measured in the network's dtype, as in training
-        X = as_network_dtype(self._input(X), self.network_.dtype)
-        return -self._errors(predict_raw(self.network_, X), X)
+        return -self._head.errors(self, *self._reconstruction(X))
 
     def score(self, X, y=None, sample_weight=None):
         """Mean of :meth:`score_samples` (negative mean reconstruction error).
@@ -534,7 +410,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         -------
         score : float
         """
-        return float(np.average(self.score_samples(X), weights=sample_weight))
+        return self._head.score(self, *self._reconstruction(X), sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

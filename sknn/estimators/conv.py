@@ -6,38 +6,16 @@ entry of ``filters``, then a flattened dense head. 2-D samples
 ``(height, width, channels)`` get 2-D convolutions.
 """
 
-import numbers
 import warnings
 
 from ..nn import Activation, BatchNorm, Conv1D, Conv2D, Dense, Dropout, Flatten, MaxPool1D, MaxPool2D
-from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense
-from ._shaped import (
-    CLASS_WEIGHT_DOC,
-    COMMON_ATTRS_DOC,
-    INPUT_DOC,
-    NOTES_DOC,
-    TRAINING_PARAMS_DOC,
-    ShapedInputMixin,
-    store_params,
-)
+from ..utils.validation import StrOptions, positive_ints
+from ._adapters import Shaped
+from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, store_params
+from ._heads import output_dense
+from ._params import ACTIVATIONS, HIDDEN_SIZES, RATE, SHAPED_CONSTRAINTS, doc_snippet
 
 __all__ = ["ConvNetClassifier", "ConvNetRegressor", "ImageShapeWarning"]
-
-ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu")
-
-
-def _int_tuple(name, value, allow_empty=True):
-    values = (value,) if isinstance(value, numbers.Integral) else value
-    try:
-        values = tuple(values)
-    except TypeError:
-        raise ValueError(f"{name} must be an int or a tuple of ints, got {value!r}.") from None
-    if (not values and not allow_empty) or not all(
-        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in values
-    ):
-        raise ValueError(f"{name} must be positive ints, got {value!r}.")
-    return tuple(int(v) for v in values)
-
 
 class ImageShapeWarning(UserWarning):
     """A ConvNet is about to read what may be single-channel images as 1-D signals.
@@ -72,22 +50,30 @@ def _warn_if_images(sample_shape, declared):
     )
 
 
-class _BaseConvNet(ShapedInputMixin, BaseNetwork):
+class _BaseConvNet(BaseNetwork):
+    _adapter = Shaped()
+    _parameter_constraints = {
+        **BaseNetwork._parameter_constraints,
+        **SHAPED_CONSTRAINTS,
+        "filters": HIDDEN_SIZES,
+        "kernel_size": HIDDEN_SIZES,
+        "pool_size": HIDDEN_SIZES + [None],
+        "hidden_layer_sizes": HIDDEN_SIZES,
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": RATE,
+        "batch_norm": ["boolean"],
+        "padding": [StrOptions({"valid", "same"})],
+    }
+
     def _validate_params(self):
         super()._validate_params()
-        self._check_shape_params()
-        _int_tuple("filters", self.filters)
-        _int_tuple("kernel_size", self.kernel_size, allow_empty=False)
+        self._adapter.check_params(self)
+        positive_ints("filters", self.filters)
+        positive_ints("kernel_size", self.kernel_size, allow_empty=False)
         if self.pool_size is not None:
-            _int_tuple("pool_size", self.pool_size, allow_empty=False)
-        _int_tuple("hidden_layer_sizes", self.hidden_layer_sizes)
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}.")
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, numbers.Real) or not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be a float in [0, 1), got {self.dropout!r}.")
-        if self.padding not in ("valid", "same"):
-            raise ValueError(f"padding must be 'valid' or 'same', got {self.padding!r}.")
-        shape = self._declared_shape()
+            positive_ints("pool_size", self.pool_size, allow_empty=False)
+        positive_ints("hidden_layer_sizes", self.hidden_layer_sizes)
+        shape = self._adapter.declared_shape(self)
         if shape is not None and len(shape) not in (2, 3):
             raise ValueError(
                 "input_shape must be (steps, channels) or (height, width, channels), "
@@ -102,11 +88,11 @@ class _BaseConvNet(ShapedInputMixin, BaseNetwork):
                 f"got {tuple(input_shape)}."
             )
         if rank == 1:
-            _warn_if_images(tuple(input_shape), self._declared_shape())
+            _warn_if_images(tuple(input_shape), self._adapter.declared_shape(self))
         conv, pool = (Conv1D, MaxPool1D) if rank == 1 else (Conv2D, MaxPool2D)
         init = "he_uniform" if self.activation in ("relu", "leaky_relu", "elu", "gelu") else "glorot_uniform"
         layers = []
-        for f in _int_tuple("filters", self.filters):
+        for f in positive_ints("filters", self.filters):
             layers.append(conv(f, self.kernel_size, padding=self.padding, kernel_initializer=init))
             if self.batch_norm:
                 layers.append(BatchNorm())
@@ -116,7 +102,7 @@ class _BaseConvNet(ShapedInputMixin, BaseNetwork):
                 # small inputs never shrink to nothing.
                 layers.append(pool(self.pool_size, padding="same"))
         layers.append(Flatten())
-        for units in _int_tuple("hidden_layer_sizes", self.hidden_layer_sizes):
+        for units in positive_ints("hidden_layer_sizes", self.hidden_layer_sizes):
             layers.append(Dense(units, kernel_initializer=init))
             if self.batch_norm:
                 layers.append(BatchNorm())
@@ -127,7 +113,7 @@ class _BaseConvNet(ShapedInputMixin, BaseNetwork):
         return layers
 
 
-_CONV_PARAMS_DOC = """
+doc_snippet("conv_parameters", """
     input_shape : tuple of int or None, default=None
         Shape of one sample: ``(steps, channels)`` for 1-D convolutions,
         ``(height, width, channels)`` for 2-D ones (e.g. ``(8, 8, 1)`` for the
@@ -163,12 +149,11 @@ _CONV_PARAMS_DOC = """
 
     padding : {'same', 'valid'}, default='same'
         Padding of the convolutions.
-"""
+""")
 
 
 class ConvNetClassifier(NetworkClassifierMixin, _BaseConvNet):
-    __doc__ = (
-        """Convolutional neural network classifier (1-D signals or 2-D images).
+    """Convolutional neural network classifier (1-D signals or 2-D images).
 
     ``len(filters)`` blocks of convolution, activation and max pooling, then
     dense layers and a softmax (or sigmoid) output trained with the log-loss,
@@ -176,20 +161,11 @@ class ConvNetClassifier(NetworkClassifierMixin, _BaseConvNet):
     :class:`sknn.MLPClassifier`.
 
     Parameters
-    ----------"""
-        + _CONV_PARAMS_DOC
-        + TRAINING_PARAMS_DOC
-        + CLASS_WEIGHT_DOC
-        + INPUT_DOC
-        + """
-    Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-"""
-        + COMMON_ATTRS_DOC
-        + NOTES_DOC
-        + """
+    {conv_parameters}
+
+    {shaped_classifier_sections}
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -202,52 +178,20 @@ class ConvNetClassifier(NetworkClassifierMixin, _BaseConvNet):
     >>> clf.network_.layers[0]
     Conv2D(filters=8, kernel_size=3, padding='same', kernel_initializer='he_uniform')
     """
-    )
 
-    def __init__(
-        self,
-        input_shape=None,
-        filters=(32, 64),
-        kernel_size=3,
-        pool_size=2,
-        hidden_layer_sizes=(128,),
-        activation="relu",
-        *,
-        dropout=0.0,
-        batch_norm=False,
-        padding="same",
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        class_weight=None,
-        clip_norm=None,
-        callbacks=None,
-        dtype="float32",
-    ):
+    def __init__(self, input_shape=None, filters=(32, 64), kernel_size=3, pool_size=2,
+                 hidden_layer_sizes=(128,), activation="relu", *, dropout=0.0, batch_norm=False,
+                 padding="same", solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True, random_state=None,
+                 tol=1e-4, verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, class_weight=None, clip_norm=None, callbacks=None,
+                 dtype="float32"):
         store_params(self, locals())
 
 
 class ConvNetRegressor(NetworkRegressorMixin, _BaseConvNet):
-    __doc__ = (
-        """Convolutional neural network regressor (1-D signals or 2-D images).
+    """Convolutional neural network regressor (1-D signals or 2-D images).
 
     ``len(filters)`` blocks of convolution, activation and max pooling, then
     dense layers and a linear output trained with the half squared error,
@@ -255,16 +199,11 @@ class ConvNetRegressor(NetworkRegressorMixin, _BaseConvNet):
     :class:`sknn.MLPRegressor`. Multi-output targets are supported.
 
     Parameters
-    ----------"""
-        + _CONV_PARAMS_DOC
-        + TRAINING_PARAMS_DOC
-        + INPUT_DOC
-        + """
-    Attributes
-    ----------"""
-        + COMMON_ATTRS_DOC
-        + NOTES_DOC
-        + """
+    ----------
+    {conv_parameters}
+
+    {shaped_regressor_sections}
+
     Examples
     --------
     >>> import numpy as np
@@ -277,43 +216,12 @@ class ConvNetRegressor(NetworkRegressorMixin, _BaseConvNet):
     >>> reg.score(X, y) > 0.9
     True
     """
-    )
 
-    def __init__(
-        self,
-        input_shape=None,
-        filters=(32, 64),
-        kernel_size=3,
-        pool_size=2,
-        hidden_layer_sizes=(128,),
-        activation="relu",
-        *,
-        dropout=0.0,
-        batch_norm=False,
-        padding="same",
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        clip_norm=None,
-        callbacks=None,
-        dtype="float32",
-    ):
+    def __init__(self, input_shape=None, filters=(32, 64), kernel_size=3, pool_size=2,
+                 hidden_layer_sizes=(128,), activation="relu", *, dropout=0.0, batch_norm=False,
+                 padding="same", solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True, random_state=None,
+                 tol=1e-4, verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, clip_norm=None, callbacks=None, dtype="float32"):
         store_params(self, locals())

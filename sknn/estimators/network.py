@@ -12,17 +12,10 @@ import copy
 import numpy as np
 
 from ..nn import Activation, Dense, Flatten, Layer, Sequential
-from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, output_dense
-from ._params import SHAPED_CONSTRAINTS
-from ._shaped import (
-    CLASS_WEIGHT_DOC,
-    COMMON_ATTRS_DOC,
-    INPUT_DOC,
-    NOTES_DOC,
-    TRAINING_PARAMS_DOC,
-    ShapedInputMixin,
-    store_params,
-)
+from ._adapters import Shaped
+from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, store_params
+from ._heads import Regression, output_dense
+from ._params import SHAPED_CONSTRAINTS, doc_snippet
 
 __all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
 
@@ -37,15 +30,13 @@ def _probe_output_shape(layers, input_shape, dtype):
     return net.build(input_shape, np.random.default_rng(0), dtype)
 
 
-class _BaseNeuralNet(ShapedInputMixin, BaseNetwork):
+class _BaseNeuralNet(BaseNetwork):
+    _adapter = Shaped(row_shape="vector")
     _parameter_constraints = {
         **BaseNetwork._parameter_constraints,
         **SHAPED_CONSTRAINTS,
         "layers": [None, Layer, list, tuple],  # of Layer objects, checked in _hidden_layers
     }
-
-    def _default_2d_shape(self, n_features):
-        return (n_features,)
 
     def _hidden_layers(self):
         layers = _default_layers() if self.layers is None else self.layers
@@ -60,7 +51,7 @@ class _BaseNeuralNet(ShapedInputMixin, BaseNetwork):
 
     def _validate_params(self):
         super()._validate_params()
-        self._check_shape_params()
+        self._adapter.check_params(self)
         self._hidden_layers()
 
     def _build_layers(self, input_shape, n_outputs, rng):
@@ -78,7 +69,7 @@ class _BaseNeuralNet(ShapedInputMixin, BaseNetwork):
         return layers
 
 
-_NN_PARAMS_DOC = """
+doc_snippet("nn_parameters", """
     layers : list of sknn.nn.Layer or None, default=None
         The hidden layers, configuration only (they are deep-copied before
         being built, never mutated). None means ``[Dense(100),
@@ -88,12 +79,11 @@ _NN_PARAMS_DOC = """
     input_shape : tuple of int or None, default=None
         Shape of one sample. None keeps the rows of a 2-D X as they are
         (a vector per sample) and takes the sample shape of a 3-D / 4-D X.
-"""
+""")
 
 
 class NeuralNetClassifier(NetworkClassifierMixin, _BaseNeuralNet):
-    __doc__ = (
-        """A neural network classifier whose architecture is a parameter.
+    """A neural network classifier whose architecture is a parameter.
 
     Give any stack of :mod:`sknn.nn` layers; the output layer (softmax for
     several classes, sigmoid for binary and multilabel targets) and the
@@ -101,20 +91,11 @@ class NeuralNetClassifier(NetworkClassifierMixin, _BaseNeuralNet):
     the same parameters as :class:`sknn.MLPClassifier`.
 
     Parameters
-    ----------"""
-        + _NN_PARAMS_DOC
-        + TRAINING_PARAMS_DOC
-        + CLASS_WEIGHT_DOC
-        + INPUT_DOC
-        + """
-    Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-"""
-        + COMMON_ATTRS_DOC
-        + NOTES_DOC
-        + """
+    {nn_parameters}
+
+    {shaped_classifier_sections}
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -128,45 +109,18 @@ class NeuralNetClassifier(NetworkClassifierMixin, _BaseNeuralNet):
     >>> "params" in vars(clf.layers[0])  # the parameter itself is never built
     False
     """
-    )
 
-    def __init__(
-        self,
-        layers=None,
-        *,
-        input_shape=None,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        class_weight=None,
-        clip_norm=None,
-        callbacks=None,
-        dtype="float32",
-    ):
+    def __init__(self, layers=None, *, input_shape=None, solver="adam", alpha=0.0001, batch_size="auto",
+                 learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, class_weight=None,
+                 clip_norm=None, callbacks=None, dtype="float32"):
         store_params(self, locals())
 
 
 class NeuralNetRegressor(NetworkRegressorMixin, _BaseNeuralNet):
-    __doc__ = (
-        """A neural network regressor whose architecture is a parameter.
+    """A neural network regressor whose architecture is a parameter.
 
     Give any stack of :mod:`sknn.nn` layers; a linear output layer and the
     half squared error are added. A target with a time axis (``y`` of shape
@@ -176,16 +130,11 @@ class NeuralNetRegressor(NetworkRegressorMixin, _BaseNeuralNet):
     :class:`sknn.MLPRegressor`.
 
     Parameters
-    ----------"""
-        + _NN_PARAMS_DOC
-        + TRAINING_PARAMS_DOC
-        + INPUT_DOC
-        + """
-    Attributes
-    ----------"""
-        + COMMON_ATTRS_DOC
-        + NOTES_DOC
-        + """
+    ----------
+    {nn_parameters}
+
+    {shaped_regressor_sections}
+
     Examples
     --------
     >>> from sklearn.datasets import make_regression
@@ -197,59 +146,13 @@ class NeuralNetRegressor(NetworkRegressorMixin, _BaseNeuralNet):
     >>> reg.fit(X, y).score(X, y) > 0.9
     True
     """
-    )
 
-    _allow_nd_target = True
+    _head = Regression(steps=True)
 
-    def __init__(
-        self,
-        layers=None,
-        *,
-        input_shape=None,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        clip_norm=None,
-        callbacks=None,
-        dtype="float32",
-    ):
+    def __init__(self, layers=None, *, input_shape=None, solver="adam", alpha=0.0001, batch_size="auto",
+                 learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, clip_norm=None,
+                 callbacks=None, dtype="float32"):
         store_params(self, locals())
-
-    def score(self, X, y, sample_weight=None):
-        """R² of the predictions, over all outputs (and steps) of each sample.
-
-        Parameters
-        ----------
-        X : array-like or list of sequences
-        y : array-like of shape (n_samples,), (n_samples, n_outputs) or (n_samples, n_steps, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        score : float
-        """
-        from sklearn.metrics import r2_score
-
-        y = np.asarray(y)
-        pred = self.predict(X)
-        if y.ndim > 2:
-            y, pred = y.reshape(y.shape[0], -1), pred.reshape(pred.shape[0], -1)
-        return r2_score(y, pred, sample_weight=sample_weight)

@@ -1,58 +1,22 @@
 """NeuralRecommender: (user, item) pairs in, ratings or interaction scores out."""
 
 import numbers
-from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from ..nn.factorization import NeuMF
 from ..training import predict_raw
-from ..utils.validation import Interval, StrOptions
+from ..utils.validation import StrOptions, positive_ints
+from ._adapters import Pairs
 from ._base import BaseNetwork, NetworkRegressorMixin, store_params
-from ._params import HIDDEN_SIZES, RATE
-from .mlp import _ATTRS_DOC, HIDDEN_ACTIVATIONS
+from ._heads import Ratings
+from ._params import ACTIVATIONS, HIDDEN_SIZES, POSITIVE_INT, RATE, training_config
 
 __all__ = ["NeuralRecommender"]
 
 FEEDBACK = ("explicit", "implicit")
-
-
-def _is_missing(v):
-    return v is None or (isinstance(v, (float, np.floating)) and v != v)
-
-
-def _pairs(X):
-    """Return the user and item columns of X as two object arrays."""
-    if hasattr(X, "iloc"):
-        if X.ndim != 2 or X.shape[1] != 2:
-            raise ValueError(
-                f"X must have exactly two columns (user id, item id); got a DataFrame of shape {X.shape}."
-            )
-        cols = [X.iloc[:, j].to_numpy(dtype=object) for j in range(2)]
-    else:
-        if isinstance(X, str) or sp.issparse(X):
-            raise ValueError("X must be a 2-column array-like of (user id, item id) pairs.")
-        try:
-            arr = np.asarray(X, dtype=object)
-        except ValueError as exc:
-            raise ValueError(f"X must be a 2-column array-like of (user id, item id) pairs: {exc}") from None
-        if arr.ndim != 2 or arr.shape[1] != 2:
-            raise ValueError(
-                f"X must have exactly two columns (user id, item id); got an array of shape {arr.shape}."
-            )
-        cols = [arr[:, 0], arr[:, 1]]
-    if cols[0].shape[0] == 0:
-        raise ValueError("X is empty: at least one (user, item) pair is required.")
-    for name, col in zip(("user", "item"), cols):
-        missing = np.frompyfunc(_is_missing, 1, 1)(col).astype(bool)
-        if missing.any():
-            raise ValueError(
-                f"The {name} column of X contains missing values (NaN or None) at "
-                f"{int(missing.sum())} row(s), e.g. row {int(np.flatnonzero(missing)[0])}."
-            )
-    return cols
 
 
 class NeuralRecommender(NetworkRegressorMixin, BaseNetwork):
@@ -97,20 +61,7 @@ class NeuralRecommender(NetworkRegressorMixin, BaseNetwork):
     dropout : float, default=0.0
         Dropout after each hidden layer of the tower.
 
-    solver, alpha, batch_size, learning_rate, learning_rate_init, power_t, max_iter, \
-shuffle, random_state, tol, verbose, warm_start, momentum, nesterovs_momentum, \
-early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change, \
-max_fun, clip_norm, callbacks
-        Training parameters, as in :class:`sknn.MLPRegressor`, with defaults
-        tuned for rating data: ``solver="adamw"``, ``alpha=1.0`` (decoupled
-        weight decay of the embeddings and weights, not the biases),
-        ``batch_size=1024``, ``learning_rate_init=0.003``, ``max_iter=30``. On
-        MovieLens these defaults reach an RMSE of 0.881 against 0.886 for the
-        global-mean + biases baseline, where the MLP defaults (adam, L2
-        ``alpha=1e-4``, batch 256) gave 1.05. With ``solver="adam"`` ``alpha``
-        becomes an L2 term applied to every row at every step: use a much smaller
-        value there. Implicit feedback needs a stochastic solver and no early
-        stopping.
+    {declared_parameters}
 
     Attributes
     ----------
@@ -132,11 +83,21 @@ max_fun, clip_norm, callbacks
 
     n_features_in_ : int
         Always 2.
-"""
 
-    __doc__ += _ATTRS_DOC.split("\n    coefs_")[0] + """
-    network_ : sknn.nn.Sequential
-        The trained network (one :class:`~sknn.nn.factorization.NeuMF` layer).
+    {training_attributes}
+
+    Notes
+    -----
+    The training parameters have their :class:`sknn.MLPRegressor` meaning,
+    with defaults tuned for rating data: ``solver="adamw"``, ``alpha=1.0``
+    (decoupled weight decay of the embeddings and weights, not the biases),
+    ``batch_size=1024``, ``learning_rate_init=0.003``, ``max_iter=30``. On
+    MovieLens these defaults reach an RMSE of 0.881 against 0.886 for the
+    global-mean + biases baseline, where the MLP defaults (adam, L2
+    ``alpha=1e-4``, batch 256) gave 1.05. With ``solver="adam"`` ``alpha``
+    becomes an L2 term applied to every row at every step: use a much smaller
+    value there. Implicit feedback needs a stochastic solver and no early
+    stopping.
 
     Examples
     --------
@@ -154,59 +115,29 @@ max_fun, clip_norm, callbacks
     array(['cake'], dtype=object)
     """
 
-    def __init__(
-        self,
-        n_factors=32,
-        hidden_layer_sizes=(16,),
-        *,
-        feedback="explicit",
-        n_negatives=4,
-        activation="relu",
-        dropout=0.0,
-        solver="adamw",
-        alpha=1.0,
-        batch_size=1024,
-        learning_rate="constant",
-        learning_rate_init=0.003,
-        power_t=0.5,
-        max_iter=30,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        clip_norm=None,
-        callbacks=None,
-    ):
+    _adapter = Pairs()
+    _head = Ratings()
+
+    def __init__(self, n_factors=32, hidden_layer_sizes=(16,), *, feedback="explicit", n_negatives=4,
+                 activation="relu", dropout=0.0, solver="adamw", alpha=1.0, batch_size=1024,
+                 learning_rate="constant", learning_rate_init=0.003, power_t=0.5, max_iter=30, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, clip_norm=None,
+                 callbacks=None):
         store_params(self, locals())
 
     # -- parameters ------------------------------------------------------------------
     def _hidden(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, numbers.Integral):
-            sizes = (sizes,)
-        sizes = tuple(sizes)
-        for s in sizes:
-            if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s <= 0:
-                raise ValueError(f"hidden_layer_sizes must hold positive ints, got {self.hidden_layer_sizes!r}.")
-        return sizes
+        return positive_ints("hidden_layer_sizes", self.hidden_layer_sizes)
 
     _parameter_constraints = {
         **BaseNetwork._parameter_constraints,
-        "n_factors": [Interval(Integral, 1, None, closed="left")],
+        "n_factors": POSITIVE_INT,
         "hidden_layer_sizes": HIDDEN_SIZES,
         "feedback": [StrOptions(set(FEEDBACK))],
-        "n_negatives": [Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "n_negatives": POSITIVE_INT,
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": RATE,
     }
 
@@ -219,59 +150,10 @@ max_fun, clip_norm, callbacks
             if self.early_stopping:
                 raise ValueError("early_stopping is not supported with feedback='implicit'.")
 
-    def _loss_name(self):
-        return "binary_log_loss" if self.feedback == "implicit" else "squared_error"
-
     def _training_config(self):
-        config = super()._training_config()
-        if self.feedback == "implicit":
-            config.resample = self._with_negatives
-        return config
+        return training_config(self, resample=self._with_negatives if self.feedback == "implicit" else None)
 
     # -- data -------------------------------------------------------------------------
-    def _index(self, users, items):
-        umap, imap = self._user_index, self._item_index
-        try:
-            u = np.fromiter((umap.get(v, 0) for v in users), dtype=np.int64, count=len(users))
-            i = np.fromiter((imap.get(v, 0) for v in items), dtype=np.int64, count=len(items))
-        except TypeError as exc:
-            raise ValueError(f"User and item ids must be hashable: {exc}") from None
-        return np.column_stack([u, i])
-
-    def _validate_X(self, X, reset):
-        check_is_fitted(self, "network_")
-        return self._index(*_pairs(X))
-
-    def _validate_X_y(self, X, y, reset):
-        users, items = _pairs(X)
-        if reset:
-            try:
-                self.users_ = np.array(list(dict.fromkeys(users)), dtype=object)
-                self.items_ = np.array(list(dict.fromkeys(items)), dtype=object)
-            except TypeError as exc:
-                raise ValueError(f"User and item ids must be hashable: {exc}") from None
-            self._user_index = {v: j + 1 for j, v in enumerate(self.users_)}
-            self._item_index = {v: j + 1 for j, v in enumerate(self.items_)}
-            self.n_features_in_ = 2
-            self._seen = None
-        idx = self._index(users, items)
-        if y is None:
-            if self.feedback == "explicit":
-                raise ValueError("feedback='explicit' requires y (the ratings).")
-            y = np.ones(len(idx))
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
-        if y.ndim != 1:
-            y = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else None
-            if y is None:
-                raise ValueError("y must be 1-D: one rating or interaction per (user, item) pair.")
-        check_consistent_length(idx, y)
-        positive = y > 0
-        if self.feedback == "implicit" and not np.isin(y, (0.0, 1.0)).all():
-            raise ValueError("With feedback='implicit', y must be 1 (interaction) or 0 (known non-interaction).")
-        seen = idx[positive] if self.feedback == "implicit" else idx
-        self._add_seen(seen)
-        return idx, y
-
     def _add_seen(self, idx):
         """Remember the observed pairs (for exclude_seen and negative sampling)."""
         shape = (len(self.users_) + 1, len(self.items_) + 1)
@@ -283,12 +165,6 @@ max_fun, clip_norm, callbacks
         self._seen = m
         coo = m.tocoo()
         self._seen_codes = np.sort(coo.row.astype(np.int64) * shape[1] + coo.col)
-
-    def _encode_y(self, y, incremental, classes, first):
-        Y = super()._encode_y(y, incremental, classes, first)
-        if first:
-            self.global_mean_ = float(np.mean(y)) if self.feedback == "explicit" else 0.0
-        return Y - self.global_mean_ if self.feedback == "explicit" else Y
 
     def _with_negatives(self, X, y, sample_weight, mask, rng):
         """Per-epoch data: the given pairs plus ``n_negatives`` sampled items per positive."""
@@ -309,12 +185,6 @@ max_fun, clip_norm, callbacks
         sw_ep = None if sample_weight is None else np.concatenate([sample_weight, np.repeat(sample_weight[pos], k)])
         return X_ep, y_ep, sw_ep, None
 
-    def _input_shape(self, X):
-        return (2,)
-
-    def _network_dtype(self, X):
-        return np.float64
-
     def _build_layers(self, input_shape, n_outputs, rng):
         return [
             NeuMF(
@@ -326,10 +196,6 @@ max_fun, clip_norm, callbacks
                 dropout=float(self.dropout),
             )
         ]
-
-    def _predict_from_raw(self, raw):
-        pred = super()._predict_from_raw(raw)
-        return pred + self.global_mean_ if self.feedback == "explicit" else pred
 
     def _publish_state(self):
         super()._publish_state()

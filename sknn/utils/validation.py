@@ -45,6 +45,8 @@ __all__ = [
     "StrOptions",
     "check_params",
     "finite_interval",
+    "per_layer",
+    "positive_ints",
 ]
 
 
@@ -106,3 +108,61 @@ def check_params(constraints, params, caller_name):
                     f"boolean. Got {value!r} instead."
                 )
     validate_parameter_constraints(constraints, params, caller_name=caller_name)
+
+
+def positive_ints(name, value, allow_empty=True):
+    """``value`` (an int or a sequence of ints) as a tuple of positive ints, or a ValueError naming ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    value : int or iterable of int
+    allow_empty : bool, default=True
+
+    Returns
+    -------
+    values : tuple of int
+    """
+    values = (value,) if isinstance(value, Integral) else value
+    try:
+        values = tuple(values)
+    except TypeError:
+        raise ValueError(f"{name} must be an int or a tuple of ints, got {value!r}.") from None
+    if (not values and not allow_empty) or not all(
+        isinstance(v, Integral) and not isinstance(v, (bool, np.bool_)) and v > 0 for v in values
+    ):
+        raise ValueError(f"{name} must be positive ints, got {value!r}.")
+    return tuple(int(v) for v in values)
+
+
+def per_layer(name, value, n_layers, constraints, caller_name):
+    """Broadcast one value (or check a list of one per layer) of a per-layer hyper-parameter.
+
+    Each value is checked against ``constraints`` (see :func:`check_params`).
+
+    Parameters
+    ----------
+    name : str
+    value : object or list or tuple
+        One value for every layer, or one per layer.
+    n_layers : int
+    constraints : list
+    caller_name : str
+
+    Returns
+    -------
+    values : list of length n_layers
+    """
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_layers:
+            raise ValueError(
+                f"{name} has {len(value)} entries but there are {n_layers} hidden layers "
+                f"(hidden_layer_sizes); give one value or one per hidden layer."
+            )
+        values = list(value)
+    else:
+        values = [value] * n_layers
+    for v in values:
+        check_params({name: constraints}, {name: v}, caller_name)
+    return values

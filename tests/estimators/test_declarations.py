@@ -1,0 +1,111 @@
+"""Every public estimator against the one declaration of the training parameters (sknn/estimators/_params.py).
+
+scikit-learn needs explicit ``__init__`` signatures, so each estimator repeats the
+parameter names; these tests are what keeps the repetitions true to the declaration:
+defaults, constraints, docstring entries and the TrainingConfig handed to the loop.
+"""
+
+import inspect
+import re
+from dataclasses import fields
+
+import pytest
+from sklearn.base import ClassifierMixin
+
+import sknn
+from sknn.estimators._params import SHAPED_PARAMS, TRAINING_PARAMS, declared_entries, training_config
+from sknn.training import TrainingConfig
+
+PUBLIC = [getattr(sknn, name) for name in sknn.estimators.__all__]
+SHAPED = {sknn.NeuralNetClassifier, sknn.NeuralNetRegressor, sknn.ConvNetClassifier, sknn.ConvNetRegressor,
+          sknn.RNNClassifier, sknn.RNNRegressor}
+# the presets whose data calls for other defaults; every other default is the declared one
+OVERRIDES = {
+    sknn.TextClassifier: {"learning_rate_init": 0.01, "max_iter": 10},
+    sknn.NeuralRecommender: {"solver": "adamw", "alpha": 1.0, "batch_size": 1024, "learning_rate_init": 0.003,
+                             "max_iter": 30},
+}
+
+
+def signature(Est):
+    return inspect.signature(Est.__init__).parameters
+
+
+def documented_parameters(Est):
+    """``{name: entry text}`` of the docstring's Parameters section (numpydoc layout)."""
+    doc = inspect.getdoc(Est)
+    section = re.search(r"^Parameters\n-{10}\n(.*?)(?=^\w[\w ]*\n-{3,}\n)", doc, re.S | re.M).group(1)
+    entries = re.split(r"^(?=\S)", section, flags=re.M)
+    out = {}
+    for entry in filter(str.strip, entries):
+        head = entry.split(" : ", 1)[0]
+        for name in head.split(","):
+            out[name.strip()] = entry
+    return out
+
+
+def expected_params(Est):
+    declared = [p for p in TRAINING_PARAMS if p.name != "class_weight" or issubclass(Est, ClassifierMixin)]
+    return declared + (list(SHAPED_PARAMS) if Est in SHAPED else [])
+
+
+@pytest.mark.parametrize("Est", PUBLIC, ids=lambda E: E.__name__)
+def test_init_takes_every_declared_parameter_with_its_default(Est):
+    params = signature(Est)
+    overrides = OVERRIDES.get(Est, {})
+    for p in expected_params(Est):
+        assert p.name in params, f"{Est.__name__}.__init__ lacks {p.name}"
+        assert params[p.name].kind is inspect.Parameter.KEYWORD_ONLY, p.name
+        assert params[p.name].default == overrides.get(p.name, p.default), p.name
+    assert set(overrides) <= {p.name for p in expected_params(Est)}
+
+
+@pytest.mark.parametrize("Est", PUBLIC, ids=lambda E: E.__name__)
+def test_docstring_documents_exactly_the_parameters(Est):
+    documented = documented_parameters(Est)
+    assert set(documented) == set(signature(Est)) - {"self"}
+    # the declared entries are the rendered declaration, with this estimator's defaults
+    for name, entry in declared_entries(Est).items():
+        assert documented[name].split() == entry.split(), name
+        assert f"default={signature(Est)[name].default!r}" in entry
+
+
+@pytest.mark.parametrize("Est", PUBLIC, ids=lambda E: E.__name__)
+def test_every_declared_parameter_is_checked_with_its_declared_constraints(Est):
+    for p in expected_params(Est):
+        assert Est._parameter_constraints[p.name] == list(p.constraints), p.name
+
+
+def test_training_config_is_the_declared_parameters():
+    names = {f.name for f in fields(TrainingConfig)} - {"resample"}
+    assert names <= {p.name for p in TRAINING_PARAMS}
+    est = sknn.MLPRegressor(alpha=0.5, clip_norm=2.0, max_iter=7, solver="sgd")
+    config = training_config(est)
+    assert {n: getattr(config, n) for n in names} == {n: getattr(est, n) for n in names}
+    assert config.resample is None
+
+
+def test_a_new_declared_parameter_reaches_the_docstrings():
+    """The entries come from the declaration: change a doc there and every estimator shows it."""
+    from sknn.estimators import _params
+
+    class Probe(sknn.estimators._base.BaseNetwork):
+        """Probe.
+
+        Parameters
+        ----------
+        {declared_parameters}
+
+        Attributes
+        ----------
+        {training_attributes}
+        """
+
+        def __init__(self, *, clip_norm=3.0):
+            self.clip_norm = clip_norm
+
+    doc = inspect.getdoc(Probe)
+    clip = next(p for p in _params.TRAINING_PARAMS if p.name == "clip_norm")
+    assert "clip_norm : float or None, default=3.0" in doc and clip.doc.split()[0] in doc
+    assert "solver :" not in doc  # only the parameters __init__ takes
+    assert "loss_curve_ : list of float" in doc and "{training_attributes}" not in doc

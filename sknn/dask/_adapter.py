@@ -63,12 +63,13 @@ def set_up(estimator, X_row, y_row, y_summary, class_weight):
         raise ValueError("DataParallel fits a fresh clone each time; warm_start=True is not supported.")
     if class_weight is not None:
         est.class_weight = class_weight
-    X1, _ = est._validate_X_y(X_row, y_row, reset=True)
-    X1, _ = est._shape_X(X1)
-    dtype = np.dtype(est._network_dtype(X1))
-    y_enc = est._encode_y(y_summary, incremental=False, classes=None, first=True)
+    adapter, head = est._adapter, est._head
+    X1, mask1, y1 = adapter.fit_input(est, X_row, y_row, reset=True)
+    head.check_target(est, y1, X1, mask1, reset=True)
+    dtype = np.dtype(adapter.dtype(est, X1))
+    y_enc = head.encode(est, y_summary, first=True, incremental=False, classes=None)
     est._rng = est._make_rng()
-    input_shape = est._input_shape(X1)
+    input_shape = adapter.input_shape(est, X1)
     layers = est._build_layers(input_shape, y_enc.shape[1:], est._rng)
     net = Sequential(layers)
     net.input_grad = False
@@ -93,10 +94,10 @@ def prepare_partition(est, X, y, sample_weight, dtype):
     Returns ``(X, mask, y_encoded, sample_weight, y)``: ``y`` as validated (for
     the validation score), ``sample_weight`` with ``class_weight`` applied.
     """
-    X, y = est._validate_X_y(X, y, reset=False)
-    X, mask = est._shape_X(X)
+    X, mask, y = est._adapter.fit_input(est, X, y, reset=False)
+    y = est._head.check_target(est, y, X, mask, reset=False)
     X = as_network_dtype(X, dtype)
-    y_enc = est._encode_y(y, incremental=False, classes=None, first=False).astype(dtype, copy=False)
+    y_enc = est._head.encode(est, y, first=False, incremental=False, classes=None).astype(dtype, copy=False)
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
         if not (np.isfinite(sample_weight).all() and (sample_weight >= 0).all()):
@@ -126,7 +127,7 @@ def training_objects(est):
 
 def score_raw(est, raw, y, sample_weight):
     """The estimator's validation score of raw network outputs."""
-    return est._score_raw(raw, y, sample_weight)
+    return est._head.score(est, raw, y, sample_weight)
 
 
 def publish(est):

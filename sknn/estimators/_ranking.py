@@ -40,7 +40,7 @@ def neighbour_scores(seen, uidx):
     Sn = sp.diags(1.0 / np.maximum(norms, 1.0)) @ S
     out = np.zeros((len(uidx), S.shape[1]))
     known = np.flatnonzero(uidx > 0)
-    rows_per_chunk = max(1, 4_000_000 // max(S.shape[0], 1))
+    rows_per_chunk = max(1, 262144 // max(S.shape[1], 1))  # bounded temporaries, as _scores_for
     for s in range(0, len(known), rows_per_chunk):
         rows = known[s : s + rows_per_chunk]
         sims = (Sn[uidx[rows] - 1] @ Sn.T).tocsr()

@@ -44,8 +44,9 @@ FAMILY = "ratings"
 CANDIDATES = {
     "default": {},
     "no-early-stopping": {"early_stopping": False, "max_iter": 30},
+    "validation5": {"validation_fraction": 0.05},
+    "batch256": {"batch_size": 256},
     "gmf": {"hidden_layer_sizes": ()},
-    "factors64": {"n_factors": 64},
 }
 
 

@@ -37,8 +37,8 @@ TAB = "orangecontrib/text/datasets/{}.tab"
 # candidate TextClassifier settings scored by run(search=True); {} is the shipped default
 CANDIDATES = {
     "default": {},
-    "unigrams": {"ngram_range": (1, 1)},
-    "no-early-stopping": {"early_stopping": False, "max_iter": 10},
+    "bigrams": {"ngram_range": (1, 2)},
+    "early-stopping": {"early_stopping": True, "n_iter_no_change": 3, "max_iter": 50},
     "emb128": {"embedding_dim": 128},
     "min_df2": {"min_df": 2},
 }

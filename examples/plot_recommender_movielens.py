@@ -95,7 +95,7 @@ def main():
     # decoupled weight decay (adamw): the L2 term of "adam" either collapses the
     # embeddings or lets them overfit on this data; training stops on the loss plateau
     common = dict(n_factors=32, solver="adamw", alpha=1.0, learning_rate_init=0.003,
-                  batch_size=1024, max_iter=40, random_state=0)
+                  batch_size=1024, max_iter=40, early_stopping=False, random_state=0)
     models = {"GMF + biases": NeuralRecommender(hidden_layer_sizes=(), **common),
               "NeuMF (GMF + MLP 16)": NeuralRecommender(hidden_layer_sizes=(16,), **common)}
     rmses = {"baseline": rmse(base)}
@@ -111,6 +111,7 @@ def main():
     test = X_test.assign(rating=y_test)
     liked = test[test.rating >= 4].groupby("userId")["movieId"].apply(set).to_dict()
     users = sorted(liked)
+    # rank_by="auto": the items of the users who rated the same movies, ties by predicted rating
     tops = rec.recommend(users, n=10, exclude_seen=True)
     p10, ndcg10 = ranking_metrics(dict(zip(users, tops)), liked)
     # a rating model ranks obscure, highly rated movies first; for top-N lists learn

@@ -103,8 +103,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     @with_callbacks
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         self._validate_params()
-        if incremental and self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True")
+        stops_early = self._stops_early(incremental)
         first = not hasattr(self, "network_") or not (self.warm_start or incremental)
         given = (X, y, sample_weight)
         adapter, head = self._adapter, self._head
@@ -125,7 +124,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             self._fit_state = FitState()
         y_enc = y_enc.astype(self.network_.dtype, copy=False)
         validation = None
-        if self.early_stopping:
+        if stops_early:
             X, y_enc, sample_weight, mask, validation = self._split_validation(X, y, y_enc, sample_weight, mask)
         config = self._training_config()
         bridge = callback_bridge(
@@ -189,6 +188,13 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             raise ValueError(
                 f"class_weight={class_weight!r} does not fit the classes of y {unique_labels(y)!r}: {exc}"
             ) from None
+
+    def _stops_early(self, incremental):
+        """Whether this fit holds out a validation set; estimators whose default is early stopping
+        override it so that ``partial_fit`` (one pass, nothing to stop) keeps working with their defaults."""
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        return bool(self.early_stopping)
 
     def _split_validation(self, X, y, y_enc, sample_weight, mask):
         stratify = self._head.stratify(self, y, y_enc)

@@ -13,6 +13,7 @@ from ._adapters import Pairs
 from ._base import BaseNetwork, NetworkRegressorMixin, store_params
 from ._heads import Ratings
 from ._params import ACTIVATIONS, HIDDEN_SIZES, POSITIVE_INT, RATE, training_config
+from ._ranking import check_rank_by, neighbour_scores, warn_if_constant
 
 __all__ = ["NeuralRecommender"]
 
@@ -91,13 +92,21 @@ class NeuralRecommender(NetworkRegressorMixin, BaseNetwork):
     The training parameters have their :class:`sknn.MLPRegressor` meaning,
     with defaults tuned for rating data: ``solver="adamw"``, ``alpha=1.0``
     (decoupled weight decay of the embeddings and weights, not the biases),
-    ``batch_size=1024``, ``learning_rate_init=0.003``, ``max_iter=30``. On
-    MovieLens these defaults reach an RMSE of 0.881 against 0.886 for the
-    global-mean + biases baseline, where the MLP defaults (adam, L2
-    ``alpha=1e-4``, batch 256) gave 1.05. With ``solver="adam"`` ``alpha``
-    becomes an L2 term applied to every row at every step: use a much smaller
-    value there. Implicit feedback needs a stochastic solver and no early
-    stopping.
+    ``batch_size=1024``, ``learning_rate_init=0.003``, and early stopping on
+    (``early_stopping=True``, ``max_iter=200``): a default fit stops when the
+    rating error on a held-out ``validation_fraction`` of the ratings has not
+    improved for ``n_iter_no_change`` epochs, and restores the best epoch. The
+    validation score is R² of the held-out ratings, ``1 - MSE / variance``, so
+    the kept epoch is the one with the lowest rating error; when it is no
+    better than predicting the mean rating (R² <= 0) ``fit`` warns instead of
+    returning a constant model silently. Early stopping does not apply to
+    ``partial_fit`` (one pass) nor to implicit feedback (whose resampled
+    negatives give no stable validation error: it trains ``max_iter`` epochs).
+    ``bench/defaults_ratings.py`` scores these defaults on five public rating
+    sets against the global mean + biases and the most rated items
+    (``bench/RESULTS.md``). With ``solver="adam"`` ``alpha`` becomes an L2
+    term applied to every row at every step: use a much smaller value there.
+    Implicit feedback needs a stochastic solver.
 
     Examples
     --------
@@ -120,9 +129,9 @@ class NeuralRecommender(NetworkRegressorMixin, BaseNetwork):
 
     def __init__(self, n_factors=32, hidden_layer_sizes=(16,), *, feedback="explicit", n_negatives=4,
                  activation="relu", dropout=0.0, solver="adamw", alpha=1.0, batch_size=1024,
-                 learning_rate="constant", learning_rate_init=0.003, power_t=0.5, max_iter=30, shuffle=True,
+                 learning_rate="constant", learning_rate_init=0.003, power_t=0.5, max_iter=200, shuffle=True,
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
+                 nesterovs_momentum=True, early_stopping=True, validation_fraction=0.1, beta_1=0.9,
                  beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, clip_norm=None,
                  callbacks=None):
         store_params(self, locals())
@@ -147,8 +156,10 @@ class NeuralRecommender(NetworkRegressorMixin, BaseNetwork):
         if self.feedback == "implicit":
             if self.solver == "lbfgs":
                 raise ValueError("feedback='implicit' resamples negatives every epoch: use a stochastic solver, not 'lbfgs'.")
-            if self.early_stopping:
-                raise ValueError("early_stopping is not supported with feedback='implicit'.")
+
+    def _stops_early(self, incremental):
+        # early stopping watches the held-out rating error: explicit feedback, whole fits only
+        return bool(self.early_stopping) and self.feedback == "explicit" and not incremental
 
     def _training_config(self):
         return training_config(self, resample=self._with_negatives if self.feedback == "implicit" else None)
@@ -224,7 +235,9 @@ class NeuralRecommender(NetworkRegressorMixin, BaseNetwork):
         -------
         self : NeuralRecommender
         """
-        return super().fit(X, y, sample_weight=sample_weight)
+        super().fit(X, y, sample_weight=sample_weight)
+        warn_if_constant(self)
+        return self
 
     def predict(self, X):
         """Predicted rating (explicit) or interaction probability (implicit) of each pair.
@@ -252,7 +265,7 @@ class NeuralRecommender(NetworkRegressorMixin, BaseNetwork):
             out[s : s + len(chunk)] = raw.reshape(len(chunk), n_items)
         return out
 
-    def recommend(self, users, n=10, exclude_seen=True):
+    def recommend(self, users, n=10, exclude_seen=True, rank_by="auto"):
         """Top-``n`` items for each user, best first.
 
         Parameters
@@ -264,6 +277,16 @@ class NeuralRecommender(NetworkRegressorMixin, BaseNetwork):
             Number of items per user.
         exclude_seen : bool, default=True
             Leave out the items the user rated (interacted with) in training.
+        rank_by : {"auto", "interactions", "prediction"}, default="auto"
+            ``"prediction"``: by the network's predicted rating (interaction
+            probability for implicit feedback). ``"interactions"``: by the
+            items of the users whose rated items overlap this user's most
+            (squared cosine overlap of the training pairs), ties broken by the
+            prediction; who rated what ranks far better than the predicted
+            rating (on MovieLens-small, precision@10 about 0.24 against 0.01,
+            and 0.15 for the most rated items, see ``bench/defaults_ratings.py``).
+            ``"auto"``: "interactions" for explicit feedback, "prediction" for
+            implicit feedback (a model of the interactions already).
 
         Returns
         -------
@@ -276,18 +299,24 @@ class NeuralRecommender(NetworkRegressorMixin, BaseNetwork):
             raise ValueError(f"n must be a positive int, got {n!r}.")
         single = isinstance(users, str) or np.ndim(users) == 0
         user_list = [users] if single else list(users)
+        rank_by = check_rank_by(self, rank_by)
         uidx = np.array([self._user_index.get(u, 0) for u in user_list], dtype=np.int64)
         scores = self._scores_for(uidx)
+        primary = neighbour_scores(self._seen, uidx) if rank_by == "interactions" else None
         result = []
         for row, u in enumerate(uidx):
             s = scores[row]
             if exclude_seen and u > 0:
                 seen = self._seen.indices[self._seen.indptr[u] : self._seen.indptr[u + 1]] - 1
                 s[seen[seen >= 0]] = -np.inf
-            k = min(n, s.size)
-            top = np.argpartition(-s, k - 1)[:k] if k < s.size else np.arange(s.size)
-            top = top[np.argsort(-s[top], kind="stable")]
-            top = top[np.isfinite(s[top])]
+            if primary is not None:  # the neighbours' items first, the prediction breaks ties
+                top = np.lexsort((-s, -primary[row]))
+                top = top[np.isfinite(s[top])][:n]
+            else:
+                k = min(n, s.size)
+                top = np.argpartition(-s, k - 1)[:k] if k < s.size else np.arange(s.size)
+                top = top[np.argsort(-s[top], kind="stable")]
+                top = top[np.isfinite(s[top])]
             result.append(self.items_[top])
         return result[0] if single else result
 

@@ -11,6 +11,13 @@ In the graph, for documents fitted as text (``input_kind_ == "text"``):
    ``[\\pL\\pN_]{2,}`` in RE2. Another pattern raises :class:`ExportError`.
 3. ``ai.onnx.ml.LabelEncoder`` maps each token to its ``vocabulary_`` index,
    unknown tokens to 1 and the tokenizer's padding to 0, as sknn does.
+4. With ``ngram_range=(1, 2)`` (the "mean" encoder only: it averages, so the
+   order of the ids does not matter), each pair of neighbouring token indices
+   ``(a, b)`` is mapped to the index of the bigram by a second LabelEncoder on
+   the integer key ``a * vocabulary size + b``; unknown bigrams map to padding
+   and are dropped, as sknn does. This is exact because a bigram is never more
+   frequent, nor in more documents, than its two tokens: a kept bigram's tokens
+   are in the vocabulary too (checked at export).
 
 Documents fitted as token ids (``input_kind_ == "tokens"``) come in as an
 int64 ``(n, steps)`` array, 0 being padding wherever it is (dropped, as sknn
@@ -38,11 +45,17 @@ UNK, PAD = 1, 0
 
 
 def _check_exportable(est):
-    if tuple(est.ngram_range) != (1, 1):
+    ngrams = tuple(est.ngram_range)
+    if ngrams not in ((1, 1), (1, 2)) or (ngrams == (1, 2) and est.encoder != "mean"):
         raise ExportError(
-            f"TextClassifier(ngram_range={tuple(est.ngram_range)!r}) cannot be exported to ONNX: only "
-            "unigrams (ngram_range=(1, 1)) are tokenised in the graph."
+            f"TextClassifier(encoder={est.encoder!r}, ngram_range={ngrams!r}) cannot be exported to ONNX: "
+            "the graph builds unigrams, and bigrams (ngram_range=(1, 2)) for the 'mean' encoder only."
         )
+    if ngrams == (1, 2):
+        orphans = [g for g in est.vocabulary_ if isinstance(g, tuple) and not all(t in est.vocabulary_ for t in g)]
+        if orphans:
+            raise ExportError(f"TextClassifier bigrams {orphans[:3]!r} have tokens outside the vocabulary: "
+                              "the graph cannot find them.")
     if est.input_kind_ == "text" and est.token_pattern != DEFAULT_TOKEN_PATTERN:
         raise ExportError(
             f"TextClassifier(token_pattern={est.token_pattern!r}) cannot be exported to ONNX: only the "
@@ -94,6 +107,22 @@ def _token_ids(g, est, x):
     return mapped
 
 
+def _with_bigrams(g, est, ids):
+    """The token indices followed by the indices of the known bigrams of neighbouring tokens (0 otherwise)."""
+    vocab = est.vocabulary_
+    size = int(est._vocab.size_)
+    big = [(vocab[a] * size + vocab[b], i) for (a, b), i in ((g_, i) for g_, i in vocab.items() if isinstance(g_, tuple))]
+    if not big:
+        return ids
+    width = g.op("Gather", g.op("Shape", ids), g.ints([1]), axis=0)
+    left = g.op("Slice", ids, g.ints([0]), g.op("Sub", width, g.ints([1])), g.ints([1]))
+    right = g.op("Slice", ids, g.ints([1]), width, g.ints([1]))
+    keys = g.op("Add", g.op("Mul", left, g.ints([size])), right)
+    pairs = g.op("LabelEncoder", keys, domain="ai.onnx.ml", version=2, keys_int64s=[k for k, _ in big],
+                 values_int64s=[int(i) for _, i in big], default_int64=PAD)
+    return g.op("Concat", ids, pairs, axis=1)
+
+
 def _fixed_length(g, ids, length):
     """Right-pad with 0 and truncate to ``length`` steps (the first tokens are kept)."""
     n = g.op("Gather", g.op("Shape", ids), g.ints([0]), axis=0)
@@ -133,7 +162,7 @@ def convert_text(scope, operator, container):
     ids = _token_ids(g, est, operator.inputs[0].full_name)
     first = layers[0]
     if type(first) is nn.Dense:  # the "mean" encoder
-        x = _mean_encoder(g, first, ids)
+        x = _mean_encoder(g, first, _with_bigrams(g, est, ids) if tuple(est.ngram_range) == (1, 2) else ids)
     elif type(first) is nn.Embedding:
         ids = _fixed_length(g, ids, int(est.max_len_))
         g.lengths = g.reduce("ReduceSum", g.cast(_non_pad(g, ids), TensorProto.INT64), [1])

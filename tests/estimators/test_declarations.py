@@ -23,7 +23,7 @@ SHAPED = {sknn.NeuralNetClassifier, sknn.NeuralNetRegressor, sknn.ConvNetClassif
 OVERRIDES = {
     sknn.TextClassifier: {"learning_rate_init": 0.01, "max_iter": 10},
     sknn.NeuralRecommender: {"solver": "adamw", "alpha": 1.0, "batch_size": 1024, "learning_rate_init": 0.003,
-                             "max_iter": 30},
+                             "max_iter": 200, "early_stopping": True},
 }
 
 

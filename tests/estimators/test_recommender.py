@@ -148,7 +148,7 @@ def test_unknown_users_and_items_fall_back():
 def test_recommend_and_similar_items():
     rec = NeuralRecommender(**FAST).fit(X_TRAIN, Y_TRAIN)
     user = X_TRAIN.iloc[0, 0]
-    top = rec.recommend(user, n=5)
+    top = rec.recommend(user, n=5, rank_by="prediction")
     assert top.shape == (5,)
     seen = set(X_TRAIN.loc[X_TRAIN.user == user, "item"])
     assert not seen & set(top)
@@ -158,7 +158,7 @@ def test_recommend_and_similar_items():
     # with exclude_seen=False the top item is the best-scored of all
     all_items = pd.DataFrame({"user": [user] * len(rec.items_), "item": list(rec.items_)})
     best = rec.items_[np.argmax(rec.predict(all_items))]
-    assert rec.recommend(user, n=1, exclude_seen=False)[0] == best
+    assert rec.recommend(user, n=1, exclude_seen=False, rank_by="prediction")[0] == best
     several = rec.recommend([user, "stranger"], n=3)
     assert len(several) == 2 and all(len(r) == 3 for r in several)
     sim = rec.similar_items(item := X_TRAIN.iloc[0, 1], n=4)

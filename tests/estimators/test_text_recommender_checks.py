@@ -48,7 +48,7 @@ DOCS, LABELS = text_data()
 PAIRS, RATINGS = pair_data()
 TEXT_FAST = dict(embedding_dim=4, units=4, max_iter=5, learning_rate_init=0.05, random_state=0)
 REC_FAST = dict(n_factors=3, hidden_layer_sizes=(4,), max_iter=5, batch_size=32, learning_rate_init=0.01,
-                random_state=0)
+                early_stopping=False, random_state=0)
 CASES = {
     "text": (lambda **kw: TextClassifier(**{**TEXT_FAST, **kw}), DOCS, LABELS),
     "text-conv": (lambda **kw: TextClassifier("conv", **{**TEXT_FAST, **kw}), DOCS, LABELS),

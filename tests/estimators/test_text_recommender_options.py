@@ -118,7 +118,7 @@ def test_max_len_truncates_sequence_encoders_only():
 rng = np.random.default_rng(0)
 PAIRS = pd.DataFrame({"user": rng.integers(0, 8, 80), "item": rng.integers(0, 6, 80)})
 RATINGS = 3 + 0.5 * (PAIRS["user"].to_numpy() % 2) + 0.1 * rng.standard_normal(80)
-REC = dict(n_factors=2, hidden_layer_sizes=(3,), max_iter=2, batch_size=16, random_state=0)
+REC = dict(n_factors=2, hidden_layer_sizes=(3,), max_iter=2, batch_size=16, early_stopping=False, random_state=0)
 
 
 def rec(**kw):

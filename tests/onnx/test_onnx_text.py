@@ -62,7 +62,8 @@ def test_token_id_documents_with_padding_anywhere():
     _check(clf, X_test)
 
 
-@pytest.mark.parametrize("params, name", [(dict(ngram_range=(1, 2)), "ngram_range"),
+@pytest.mark.parametrize("params, name", [(dict(ngram_range=(1, 3)), "ngram_range"),
+                                          (dict(encoder="conv", ngram_range=(1, 2)), "ngram_range"),
                                           (dict(token_pattern=r"\S+"), "token_pattern")])
 def test_untranslatable_options_are_named(params, name):
     docs, y = _docs(40)
@@ -79,3 +80,19 @@ def test_non_ascii_cased_vocabulary_is_refused_with_lowercase_and_exports_withou
         sknn_onnx.to_onnx(clf, docs[:2])
     lowered = [d.lower() for d in docs]
     _check(sknn.TextClassifier(max_iter=2, lowercase=False, random_state=0).fit(lowered, y), lowered)
+
+
+@pytest.mark.parametrize("max_features", [None, 20])
+def test_mean_encoder_with_bigrams_exports(max_features):
+    """Bigrams (the default) are looked up in the graph from pairs of neighbouring token indices."""
+    docs, y = _docs()
+    clf = sknn.TextClassifier(ngram_range=(1, 2), embedding_dim=5, max_features=max_features, max_iter=3,
+                              early_stopping=False, random_state=0).fit(docs, y)
+    assert any(isinstance(t, tuple) for t in clf.vocabulary_)
+    _check(clf, docs + _HELD_OUT)
+
+
+def test_default_text_classifier_exports():
+    docs, y = _docs()
+    clf = sknn.TextClassifier(random_state=0).fit(docs, y)
+    _check(clf, docs + _HELD_OUT)

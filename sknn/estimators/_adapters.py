@@ -15,7 +15,7 @@ estimator's. The protocol:
   return float64, as scikit-learn does).
 
 Every estimator then predicts through the one path :meth:`BaseNetwork._raw_output`
-(:func:`sknn.training.predict_raw`).
+(:func:`sknn.inference.predict_raw`).
 """
 
 import numpy as np
@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 from ..nn import Sequential
-from ..training import as_network_dtype
+from ..inference import as_network_dtype
 from ._params import doc_snippet
 
 __all__ = ["Tabular", "Shaped", "Pairs", "pad_sequences", "sub_network", "as_batchable", "as_network_dtype"]
@@ -41,7 +41,7 @@ def sub_network(net, start, stop=None):
 
     For inference on part of a fitted network (an autoencoder's encoder and
     decoder, a text classifier's document encoder) through the one path,
-    :func:`~sknn.training.predict_raw`.
+    :func:`~sknn.inference.predict_raw`.
     """
     layers = net.layers[start:stop]
     sub = Sequential(layers)

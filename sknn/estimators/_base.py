@@ -18,7 +18,8 @@ from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ..nn import Sequential
-from ..training import FitState, Trainer, Validation, as_network_dtype, predict_raw
+from ..inference import as_network_dtype, predict_raw
+from ..training import FitState, Trainer, Validation
 from ..utils.callbacks import CallbackSupportMixin, callback_bridge, with_callbacks
 from ..utils.validation import check_params
 from ._adapters import Tabular

@@ -22,7 +22,7 @@ from ..nn import (
     Reshape,
     TiedDense,
 )
-from ..training import as_network_dtype, predict_raw
+from ..inference import as_network_dtype, predict_raw
 from ..utils.validation import StrOptions, finite_interval, per_layer, positive_ints
 from ._adapters import Tabular, sub_network
 from ._base import BaseNetwork, store_params

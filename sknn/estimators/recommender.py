@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from ..nn.factorization import NeuMF
-from ..training import predict_raw
+from ..inference import predict_raw
 from ..utils.validation import StrOptions, positive_ints
 from ._adapters import Pairs
 from ._base import BaseNetwork, NetworkRegressorMixin, store_params

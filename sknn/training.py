@@ -51,6 +51,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .nn import optimizers as _optimizers
 from .nn import schedules as _schedules
+from .nn._registry import store_args
 from ._divergence import BLOWUP_FACTOR, NON_FINITE_MESSAGE, DivergenceGuard, DivergenceWarning, restore, snapshot
 from ._full_batch import FullBatchFit
 from .inference import _take, predict_raw
@@ -158,12 +159,7 @@ class Trainer(DivergenceGuard, FullBatchFit):
     """
 
     def __init__(self, net, loss, config, state, rng, owner=None):
-        self.net = net
-        self.loss = loss
-        self.config = config
-        self.state = state
-        self.rng = rng
-        self.owner = owner
+        store_args(self, locals())
         self.params = net.params
         self.grads = net.grads
         self.penalized = net.penalized

@@ -161,7 +161,7 @@ class _ScratchMixin:
         self._cache_buffers = {}
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
+        super().__setstate__(state)
         self._reset_scratch()
 
     def _set_geometry(self, sample_shape):

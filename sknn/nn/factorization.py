@@ -137,6 +137,12 @@ class NeuMF(Layer):
         tower = [p.renamed("tower.") for p in self.tower.parameters()]
         return list(self._parameters) + tower + self._output
 
+    def _restore_parameters(self, names, arrays, grads, penalized):
+        # the old flat lists: own tables and biases, the tower's (its layers restore them), the output layer
+        n = self.__dict__.pop("_n_own")
+        self._set_params(names[:n], arrays[:n], penalized[:n], grads[:n])
+        self._output = [Parameter(*fields) for fields in zip(names[-2:], arrays[-2:], grads[-2:], penalized[-2:])]
+
     def rng_for_training(self, rng):
         self.tower.rng_for_training(rng)
 

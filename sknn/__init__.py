@@ -1,5 +1,6 @@
 """sknn: neural networks in NumPy, served as scikit-learn estimators."""
 
+from . import estimators
 from ._version import __version__
 from .estimators import (
     AutoencoderTransformer,
@@ -16,18 +17,9 @@ from .estimators import (
 )
 from .persistence import PersistenceError, load, save
 
+# the estimators are listed once, in sknn.estimators
 __all__ = [
-    "MLPClassifier",
-    "MLPRegressor",
-    "NeuralNetClassifier",
-    "NeuralNetRegressor",
-    "ConvNetClassifier",
-    "ConvNetRegressor",
-    "RNNClassifier",
-    "RNNRegressor",
-    "AutoencoderTransformer",
-    "TextClassifier",
-    "NeuralRecommender",
+    *estimators.__all__,
     "save",
     "load",
     "PersistenceError",

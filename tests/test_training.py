@@ -8,7 +8,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sknn.nn import Activation, Dense, Sequential
 from sknn.nn import losses
-from sknn.training import DivergenceWarning, FitState, Trainer, TrainingConfig, Validation, predict_raw
+from sknn.training import DivergenceWarning, FitState, Trainer, TrainingConfig, Validation
+from sknn.inference import predict_raw
 
 
 def tiny_problem(seed=0, n=64):
@@ -153,7 +154,7 @@ def test_convergence_warning_only_at_max_iter():
 def test_as_network_dtype_refuses_only_finite_values_beyond_float32():
     import scipy.sparse as sp
 
-    from sknn.training import as_network_dtype
+    from sknn.inference import as_network_dtype
 
     X = np.array([[1.0, -2.0], [3.0, 4.0]])
     assert as_network_dtype(X, np.float32).dtype == np.float32

@@ -14,7 +14,8 @@ import numpy as np
 
 from ..estimators._base import BaseNetwork
 from ..nn import Sequential
-from ..training import FitState, as_network_dtype
+from ..inference import as_network_dtype
+from ..training import FitState
 
 __all__ = [
     "check_supported",

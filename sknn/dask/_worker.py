@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..nn.sparse_grad import to_dense
-from ..training import FitState, Trainer, TrainingConfig, predict_raw
+from ..inference import predict_raw
+from ..training import FitState, Trainer, TrainingConfig
 from . import _adapter
 
 __all__ = ["Model", "Share", "prepare", "partition_info", "validation_targets", "share_loss_grads",

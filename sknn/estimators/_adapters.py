@@ -15,7 +15,7 @@ estimator's. The protocol:
   return float64, as scikit-learn does).
 
 Every estimator then predicts through the one path :meth:`BaseNetwork._raw_output`
-(:func:`sknn.training.predict_raw`).
+(:func:`sknn.inference.predict_raw`).
 """
 
 import numpy as np
@@ -23,8 +23,9 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
 from ..nn import Sequential
-from ..training import as_network_dtype
-from ._params import doc_snippet
+from ..inference import as_network_dtype
+from . import _shaped_docs  # noqa: F401  (registers the docstring pieces of the shaped estimators)
+from ._sequences import _list_kind, _padded, _refuse_ragged_rows, pad_sequences
 
 __all__ = ["Tabular", "Shaped", "Pairs", "pad_sequences", "sub_network", "as_batchable", "as_network_dtype"]
 
@@ -41,7 +42,7 @@ def sub_network(net, start, stop=None):
 
     For inference on part of a fitted network (an autoencoder's encoder and
     decoder, a text classifier's document encoder) through the one path,
-    :func:`~sknn.training.predict_raw`.
+    :func:`~sknn.inference.predict_raw`.
     """
     layers = net.layers[start:stop]
     sub = Sequential(layers)
@@ -50,47 +51,6 @@ def sub_network(net, start, stop=None):
     sub.dtype = np.dtype(net.dtype)
     sub.built = True
     return sub
-
-
-def pad_sequences(sequences, maxlen=None, dtype=np.float64):
-    """Right-pad sequences with zeros (and truncate them to their first ``maxlen`` steps).
-
-    The one padding of sknn: the shaped networks pad lists of sequences with it,
-    the text classifier its token-id sequences.
-
-    Parameters
-    ----------
-    sequences : list of array-like of shape (n_steps_i,) or (n_steps_i, n_features)
-    maxlen : int or None, default=None
-        Number of steps of the result; None: the longest sequence's.
-    dtype : numpy dtype, default=float64
-
-    Returns
-    -------
-    X : ndarray of shape (n_sequences, maxlen) or (n_sequences, maxlen, n_features)
-    mask : ndarray of bool, shape (n_sequences, maxlen)
-        True on real steps, False on padding.
-
-    Examples
-    --------
-    >>> from sknn.estimators._adapters import pad_sequences
-    >>> X, mask = pad_sequences([[1.0, 2.0, 3.0], [4.0]])
-    >>> X.tolist(), mask.sum(axis=1).tolist()
-    ([[1.0, 2.0, 3.0], [4.0, 0.0, 0.0]], [3, 1])
-    """
-    arrays = [np.asarray(s) for s in sequences]
-    tails = {a.shape[1:] for a in arrays}
-    if len(tails) > 1:
-        raise ValueError(f"All sequences must have the same number of features, got {sorted(tails)}.")
-    lengths = np.array([a.shape[0] for a in arrays], dtype=np.int64)
-    T = int(lengths.max(initial=0)) if maxlen is None else int(maxlen)
-    try:
-        X = np.zeros((len(arrays), T) + (tails.pop() if tails else ()), dtype=dtype)
-    except TypeError as exc:  # pragma: no cover - exotic dtypes
-        raise ValueError(str(exc)) from exc
-    for i, a in enumerate(arrays):
-        X[i, : min(a.shape[0], T)] = a[:T]
-    return X, np.arange(T) < lengths[:, None]
 
 
 class Tabular:
@@ -124,122 +84,6 @@ class Tabular:
 
     def outputs(self, est, raw):
         return raw
-
-
-def _list_kind(X):
-    """How a list/tuple X is made: ``"2d"`` (of 2-D arrays), ``"1d"`` (of 1-D arrays) or None.
-
-    A list of 2-D arrays is always a list of sequences ``(n_steps_i, n_features)``.
-    A list of 1-D arrays is read by one rule that never depends on the lengths:
-    as sequences of scalars by estimators with free steps (recurrent ones), and
-    as the rows of a 2-D X by the others.
-    """
-    if not isinstance(X, (list, tuple)) or len(X) == 0:
-        return None
-    return {1: "1d", 2: "2d"}.get(np.ndim(X[0]))
-
-
-def _refuse_ragged_rows(X, name):
-    """A 2-D estimator reads a list of 1-D arrays as rows: they must have one length."""
-    lengths = [np.size(x) for x in X]
-    if len(set(lengths)) > 1:
-        shown = ", ".join(str(n) for n in lengths[:5]) + (", ..." if len(lengths) > 5 else "")
-        raise ValueError(
-            f"{name} reads a list of 1-D arrays as the rows of a 2-D X, but the rows have "
-            f"different lengths ({shown}); rows are never zero-padded. Give rows of one length, "
-            "or a list of 2-D arrays (n_steps_i, n_features) to give variable-length sequences."
-        )
-
-
-def _padded(sequences):
-    """Lists of sequences: 1-D ones get one feature; each needs a step."""
-    arrays = []
-    for i, s in enumerate(sequences):
-        a = np.asarray(s)
-        a = a[:, None] if a.ndim == 1 else a
-        if a.ndim != 2:
-            raise ValueError(f"sequence {i} has shape {a.shape}; expected (n_steps, n_features).")
-        if a.shape[0] < 1:
-            raise ValueError("Every sequence needs at least one step.")
-        arrays.append(a)
-    return pad_sequences(arrays)
-
-
-# the docs of every estimator with this adapter: after its own parameters, the rest of its docstring
-doc_snippet("shaped_classifier_sections", """
-    {declared_parameters}
-
-    {shaped_input}
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-
-    {shaped_attributes}
-
-    {shaped_notes}
-""")
-doc_snippet("shaped_regressor_sections", """
-    {declared_parameters}
-
-    {shaped_input}
-
-    Attributes
-    ----------
-    {shaped_attributes}
-
-    {shaped_notes}
-""")
-doc_snippet("shaped_input", """
-    Input
-    -----
-    ``X`` may be a 2-D array (each row reshaped to ``input_shape``), an
-    array whose samples already have the shape ``input_shape`` (3-D for
-    sequences ``(n_samples, n_steps, n_features)``, 4-D for images
-    ``(n_samples, height, width, channels)``), or a list of 2-D arrays
-    ``(n_steps_i, n_features)`` of varying lengths, which is right-padded with
-    zeros and masked (recurrent layers carry their state over padded steps and
-    global pooling ignores them). A list of 1-D arrays is read by one rule,
-    whatever their lengths: recurrent estimators (RNNClassifier, RNNRegressor)
-    read it as sequences of scalars, at fit and predict alike (so they predict
-    sequences of any length); the others read it as the rows of a 2-D X and
-    refuse rows of different lengths rather than zero-pad them. A sparse 2-D X
-    is densified. A sample shape that does not match ``input_shape`` raises a
-    ValueError naming both shapes.
-""")
-
-doc_snippet("shaped_notes", """
-    Notes
-    -----
-    A prediction is a function of its own sample only: at inference every
-    float32 matrix product is correctly rounded (:mod:`sknn.nn.linalg`), so a
-    sample's output is the same, bit for bit, whatever samples are predicted
-    with it, on any BLAS and thread count. Predicting from several threads at
-    once is safe.
-
-    Training is float32 arithmetic with the default ``dtype``: fitting with
-    integer ``sample_weight`` matches fitting on repeated rows only up to
-    float32 rounding of the training sums (1e-6 relative and more after many
-    epochs, above scikit-learn's 1e-7 tolerance); with ``dtype='float64'`` it
-    matches within that tolerance. With dropout or batch normalisation the two
-    differ by design: dropout draws a mask per row (a repeated row gets two),
-    and batch-norm statistics are unweighted means over the rows of a batch.
-""")
-
-doc_snippet("shaped_attributes", """
-    input_shape_ : tuple of int
-        Shape of one sample as the network sees it.
-
-    n_features_in_ : int
-        Number of values per sample (columns of a 2-D X).
-
-    feature_names_in_ : ndarray of str
-        Names of features seen during fit, when X is a DataFrame with string
-        column names.
-
-    {training_attributes}
-""")
 
 
 class Shaped:

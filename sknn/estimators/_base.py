@@ -17,8 +17,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from ..inference import as_network_dtype, predict_raw
 from ..nn import Sequential
-from ..training import FitState, Trainer, Validation, as_network_dtype, predict_raw
+from ..nn._registry import store_args as store_params  # scikit-learn's rule: arguments stored as given
+from ..training import FitState, Trainer, Validation
 from ..utils.callbacks import CallbackSupportMixin, callback_bridge, with_callbacks
 from ..utils.validation import check_params
 from ._adapters import Tabular
@@ -26,18 +28,6 @@ from ._heads import Classification, Regression
 from ._params import STOCHASTIC_SOLVERS, TRAINING_CONSTRAINTS, fill_docstring, training_config
 
 __all__ = ["BaseNetwork", "NetworkClassifierMixin", "NetworkRegressorMixin", "store_params"]
-
-
-def store_params(estimator, params):
-    """Store ``__init__``'s arguments (``locals()``) unchanged, as scikit-learn requires.
-
-    scikit-learn needs explicit ``__init__`` signatures (no ``**kwargs``) and the
-    arguments stored as given under their own names; this saves writing one
-    assignment per parameter in every estimator.
-    """
-    for name, value in params.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)
 
 
 class BaseNetwork(CallbackSupportMixin, BaseEstimator):

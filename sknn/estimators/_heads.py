@@ -269,14 +269,15 @@ class Reconstruction(Head):
         return y
 
     def errors(self, est, raw, X):
-        """Per-sample reconstruction error: the mean over features."""
+        """Per-sample reconstruction error, the mean over features of the squared error or cross-entropy.
+
+        It is the training loss's :meth:`~sknn.nn.losses.Loss.per_sample` on a scale
+        that does not depend on the loss: the half squared error (a mean over
+        features) is doubled, the cross-entropy (a sum) divided by the features.
+        """
         raw = raw.reshape(raw.shape[0], -1)
-        if est.out_activation_ == "logistic":
-            elem = np.logaddexp(0, raw) - X * raw
-        else:
-            elem = raw - X
-            elem *= elem
-        return elem.mean(axis=1)
+        losses = est._loss_fn.per_sample(X, raw)
+        return losses / raw.shape[1] if est.out_activation_ == "logistic" else losses * 2
 
     def predict(self, est, raw):
         return est._loss_fn.link(raw.reshape(raw.shape[0], -1))

@@ -28,6 +28,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .. import training
+from ..nn import activations, schedules
 from ..nn.schedules import Schedule
 from ..training import TrainingConfig
 from ..utils.validation import Interval, Options, StrOptions, finite_interval
@@ -42,6 +44,7 @@ __all__ = [
     "STOCHASTIC_SOLVERS",
     "SCHEDULES",
     "ACTIVATIONS",
+    "documented_order",
     "HIDDEN_SIZES",
     "RATE",
     "POSITIVE_INT",
@@ -54,11 +57,26 @@ __all__ = [
     "doc_snippet",
 ]
 
-STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
-SOLVERS = STOCHASTIC_SOLVERS + ("lbfgs",)
-SCHEDULES = ("constant", "invscaling", "adaptive", "cosine", "step")
-#: Hidden activations the presets accept by name.
-ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "gelu")
+
+
+def documented_order(names, sklearn_names):
+    """The registered ``names`` for display: scikit-learn's documented ones first, in its order, then sknn's.
+
+    Only names the registry holds are shown, so a name is declared once (in its registry).
+    """
+    return tuple(n for n in sklearn_names if n in names) + tuple(sorted(set(names) - set(sklearn_names)))
+
+
+# the sets come from the engine's registries; only the display order is scikit-learn's
+STOCHASTIC_SOLVERS = training.STOCHASTIC_SOLVERS
+SOLVERS = documented_order(training.SOLVERS, ("lbfgs", "sgd", "adam"))
+SCHEDULES = documented_order(schedules.names(), ("constant", "invscaling", "adaptive"))
+#: Hidden activations the presets accept by name (the element-wise ones, without aliases).
+ACTIVATIONS = documented_order(activations.ELEMENTWISE, ("identity", "logistic", "tanh", "relu"))
+
+
+def _choices(names):
+    return "{" + ", ".join(map(repr, names)) + "}"
 
 
 @dataclass(frozen=True)
@@ -95,15 +113,14 @@ _AT_LEAST_ONE = Interval(Integral, 1, None, closed="left")
 _FLOAT = "float"
 
 TRAINING_PARAMS = (
-    Param("solver", "adam", (StrOptions(set(SOLVERS)),), "{'adam', 'sgd', 'lbfgs', 'adamw', 'rmsprop', 'adagrad'}",
+    Param("solver", "adam", (StrOptions(set(SOLVERS)),), _choices(SOLVERS),
           "The weight optimiser. 'adamw' uses ``alpha`` as decoupled weight decay instead of an L2 term in the loss."),
     Param("alpha", 1e-4, (_NON_NEGATIVE,), _FLOAT,
           "Strength of the L2 penalty on the weights (not the biases; a shared kernel counts once), or the "
           "decoupled weight decay with 'adamw'."),
     Param("batch_size", "auto", (StrOptions({"auto"}), _AT_LEAST_ONE), "int or 'auto'",
           "Minibatch size; 'auto' is ``min(200, n_samples)``. Unused by 'lbfgs'."),
-    Param("learning_rate", "constant", (StrOptions(set(SCHEDULES)), Schedule),
-          "{'constant', 'invscaling', 'adaptive', 'cosine', 'step'} or Schedule",
+    Param("learning_rate", "constant", (StrOptions(set(SCHEDULES)), Schedule), _choices(SCHEDULES) + " or Schedule",
           "Learning-rate schedule, with scikit-learn's semantics for the first three. Unlike scikit-learn it "
           "applies to every stochastic solver, not only 'sgd'. A :mod:`sknn.nn.schedules` object gives full "
           "control."),

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
 
-from ._adapters import pad_sequences
+from ._sequences import pad_sequences
 
 __all__ = ["PAD", "UNK", "as_documents", "Vocabulary", "Text"]
 

@@ -1,17 +1,11 @@
-"""NeuralNetClassifier and NeuralNetRegressor: the architecture is a parameter.
-
-``layers`` is a list of :mod:`sknn.nn` layer objects holding configuration
-only. ``fit`` deep-copies them before building, so the objects in the
-parameter are never mutated: ``clone``, ``get_params`` and
-``GridSearchCV(param_grid={"layers": [arch_a, arch_b]})`` just work. The output
-layer and the loss come from the task.
-"""
+"""NeuralNetClassifier and NeuralNetRegressor: the architecture is a parameter, a list of :mod:`sknn.nn` layers."""
 
 import copy
 
 import numpy as np
 
 from ..nn import Activation, Dense, Flatten, Layer, Sequential
+from ..utils.validation import layer_list
 from ._adapters import Shaped
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, store_params
 from ._heads import Regression, output_dense
@@ -20,61 +14,33 @@ from ._params import SHAPED_CONSTRAINTS, doc_snippet
 __all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
 
 
-def _default_layers():
-    return [Dense(100), Activation("relu")]
-
-
-def _probe_output_shape(layers, input_shape, dtype):
-    """Output shape of a stack, from a throw-away build (the real rng is untouched)."""
-    net = Sequential(copy.deepcopy(layers))
-    return net.build(input_shape, np.random.default_rng(0), dtype)
-
-
 class _BaseNeuralNet(BaseNetwork):
     _adapter = Shaped(row_shape="vector")
-    _parameter_constraints = {
-        **BaseNetwork._parameter_constraints,
-        **SHAPED_CONSTRAINTS,
-        "layers": [None, Layer, list, tuple],  # of Layer objects, checked in _hidden_layers
-    }
-
-    def _hidden_layers(self):
-        layers = _default_layers() if self.layers is None else self.layers
-        if isinstance(layers, Layer):
-            layers = [layers]
-        if not isinstance(layers, (list, tuple)) or not all(isinstance(l, Layer) for l in layers):
-            raise ValueError(
-                "layers must be a list of sknn.nn layer objects (configuration only), "
-                f"got {self.layers!r}."
-            )
-        return list(layers)
+    _parameter_constraints = {**BaseNetwork._parameter_constraints, **SHAPED_CONSTRAINTS,
+                              "layers": [None, Layer, list, tuple]}  # of Layer objects: layer_list checks
 
     def _validate_params(self):
         super()._validate_params()
         self._adapter.check_params(self)
-        self._hidden_layers()
+        layer_list("layers", self.layers)
 
     def _build_layers(self, input_shape, n_outputs, rng):
-        # Copies: the layer objects in ``self.layers`` hold configuration only.
-        layers = copy.deepcopy(self._hidden_layers())
+        hidden = layer_list("layers", self.layers)
+        layers = copy.deepcopy([Dense(100), Activation("relu")] if hidden is None else hidden)  # never built
+        # the stack's output shape, from a throw-away build (the real rng is untouched)
+        out_shape = Sequential(copy.deepcopy(layers)).build(input_shape, np.random.default_rng(0), self.dtype)
         n_outputs = tuple(n_outputs)
-        out_shape = _probe_output_shape(layers, input_shape, self.dtype) if layers else tuple(input_shape)
         if len(n_outputs) >= 2 and tuple(out_shape[:-1]) == n_outputs[:-1]:
-            # A target with a time axis: one output vector per step.
-            layers.append(Dense(n_outputs[-1]))
-            return layers
-        if len(out_shape) > 1:
-            layers.append(Flatten())
-        layers.append(output_dense(n_outputs))
-        return layers
+            return layers + [Dense(n_outputs[-1])]  # a target with a time axis: one output vector per step
+        return layers + ([Flatten()] if len(out_shape) > 1 else []) + [output_dense(n_outputs)]
 
 
 doc_snippet("nn_parameters", """
     layers : list of sknn.nn.Layer or None, default=None
-        The hidden layers, configuration only (they are deep-copied before
-        being built, never mutated). None means ``[Dense(100),
-        Activation("relu")]``. The output layer is appended from the task; when
-        the last hidden layer's output has several axes it is flattened first.
+        The hidden layers, configuration only (deep-copied before being built, never mutated, so
+        ``clone`` and ``GridSearchCV`` over architectures just work). None means ``[Dense(100),
+        Activation("relu")]``. The output layer is appended from the task; when the last hidden
+        layer's output has several axes it is flattened first.
 
     input_shape : tuple of int or None, default=None
         Shape of one sample. None keeps the rows of a 2-D X as they are
@@ -85,10 +51,9 @@ doc_snippet("nn_parameters", """
 class NeuralNetClassifier(NetworkClassifierMixin, _BaseNeuralNet):
     """A neural network classifier whose architecture is a parameter.
 
-    Give any stack of :mod:`sknn.nn` layers; the output layer (softmax for
-    several classes, sigmoid for binary and multilabel targets) and the
-    log-loss come from the task. Training goes through the same loop and has
-    the same parameters as :class:`sknn.MLPClassifier`.
+    Give any stack of :mod:`sknn.nn` layers; the output layer (softmax for several classes, sigmoid
+    for binary and multilabel targets) and the log-loss come from the task. Training goes through
+    the same loop and has the same parameters as :class:`sknn.MLPClassifier`.
 
     Parameters
     ----------
@@ -106,8 +71,6 @@ class NeuralNetClassifier(NetworkClassifierMixin, _BaseNeuralNet):
     >>> clf = NeuralNetClassifier(layers, learning_rate_init=0.01, max_iter=200, random_state=0)
     >>> clf.fit(X, y).score(X, y) > 0.9
     True
-    >>> "params" in vars(clf.layers[0])  # the parameter itself is never built
-    False
     """
 
     def __init__(self, layers=None, *, input_shape=None, solver="adam", alpha=0.0001, batch_size="auto",
@@ -122,12 +85,10 @@ class NeuralNetClassifier(NetworkClassifierMixin, _BaseNeuralNet):
 class NeuralNetRegressor(NetworkRegressorMixin, _BaseNeuralNet):
     """A neural network regressor whose architecture is a parameter.
 
-    Give any stack of :mod:`sknn.nn` layers; a linear output layer and the
-    half squared error are added. A target with a time axis (``y`` of shape
-    ``(n_samples, n_steps, n_outputs)``) is predicted step by step when the
-    stack returns sequences of the same length (e.g. ``LSTM(...,
-    return_sequences=True)``). Training has the same parameters as
-    :class:`sknn.MLPRegressor`.
+    Give any stack of :mod:`sknn.nn` layers; a linear output layer and the half squared error are
+    added. A target with a time axis (``y`` of shape ``(n_samples, n_steps, n_outputs)``) is
+    predicted step by step when the stack returns sequences of the same length (e.g.
+    ``LSTM(..., return_sequences=True)``). Training has the same parameters as :class:`sknn.MLPRegressor`.
 
     Parameters
     ----------

@@ -15,7 +15,7 @@ from ..nn import (
     Embedding,
     GlobalMaxPool,
 )
-from ..training import predict_raw
+from ..inference import predict_raw
 from ..utils.validation import Interval, StrOptions
 from ._base import BaseNetwork, NetworkClassifierMixin, store_params
 from ._heads import output_dense

@@ -1,4 +1,4 @@
-"""Names to objects, one registry per engine concept, and the repr they share.
+"""Names to objects, one registry per engine concept, and the configuration convention they share.
 
 Every concept the engine names by a string (activations, losses, optimizers,
 learning-rate schedules, initializers) keeps one :class:`Registry`; its module
@@ -10,7 +10,7 @@ derived from that declaration.
 import copy
 import inspect
 
-__all__ = ["Registry", "signature_repr"]
+__all__ = ["Registry", "signature_repr", "store_args"]
 
 
 class Registry:
@@ -143,3 +143,17 @@ def signature_repr(obj):
                 continue
         parts.append(f"{name}={value!r}")
     return f"{type(obj).__name__}({', '.join(parts)})"
+
+
+def store_args(obj, args):
+    """Store a constructor's arguments on ``obj`` as given, each under its own name.
+
+    The convention of every configurable object (layers, estimators): the
+    configuration is the ``__init__`` arguments, readable under their names
+    (:func:`signature_repr`, ``get_params``, persistence rely on it). Called as
+    ``store_args(self, locals())`` at the start of ``__init__``, before any other
+    local is bound.
+    """
+    for name, value in args.items():
+        if name not in ("self", "__class__"):
+            setattr(obj, name, value)

@@ -206,7 +206,7 @@ class Activation(Layer):
         return state
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
+        super().__setstate__(state)
         if getattr(self, "built", False):
             self._fwd, self._bwd = self._functions()
 

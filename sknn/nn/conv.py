@@ -15,6 +15,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from . import initializers
 from ._checks import check_choice, check_int, check_int_tuple
+from ._registry import store_args
 from .layer import Layer
 from .linalg import inference_product
 
@@ -160,7 +161,7 @@ class _ScratchMixin:
         self._cache_buffers = {}
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
+        super().__setstate__(state)
         self._reset_scratch()
 
     def _set_geometry(self, sample_shape):
@@ -170,6 +171,25 @@ class _ScratchMixin:
 
     def _make_geometry(self, sample_shape):
         return self._grid(sample_shape)
+
+    def _window_grid(self, input_shape, kernel, strides, dilation):
+        """The window grid over samples of ``input_shape``; a 1-D layer works on a height-1 image."""
+        r = self.rank
+        if len(input_shape) != r + 1:
+            raise ValueError(
+                f"{type(self).__name__} expects inputs of {r + 2} dimensions "
+                f"(batch, {'steps' if r == 1 else 'height, width'}, channels); "
+                f"got sample shape {tuple(input_shape)}"
+            )
+        if r == 1:
+            kernel, strides, dilation = (1,) + kernel, (1,) + strides, (1,) + dilation
+        hw = tuple(input_shape[:-1]) if r == 2 else (1, input_shape[0])
+        return _Grid(hw, kernel, strides, dilation, _check_padding(self.padding))
+
+    def _window_output_shape(self, input_shape, channels):
+        grid = self._grid(input_shape)
+        spatial = grid.out_hw if self.rank == 2 else grid.out_hw[1:]
+        return tuple(spatial) + (channels,)
 
     def _geometry(self, sample_shape):
         """The geometry for samples of ``sample_shape`` (the built one when it matches).
@@ -200,38 +220,20 @@ class _Conv(_ScratchMixin, Layer):
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid",
                  dilation_rate=1, use_bias=True, kernel_initializer="glorot_uniform"):
+        store_args(self, locals())
         check_int(self, "filters", filters)
         for name, value in (("kernel_size", kernel_size), ("strides", strides), ("dilation_rate", dilation_rate)):
             check_int_tuple(self, name, value, self.rank)
         check_choice(self, "padding", padding, ("valid", "same"))
-        self.filters = filters
-        self.kernel_size = kernel_size
-        self.strides = strides
-        self.padding = padding
-        self.dilation_rate = dilation_rate
-        self.use_bias = use_bias
-        self.kernel_initializer = kernel_initializer
 
     def _grid(self, input_shape):
         r = self.rank
-        if len(input_shape) != r + 1:
-            raise ValueError(
-                f"{type(self).__name__} expects inputs of {r + 2} dimensions "
-                f"(batch, {'steps' if r == 1 else 'height, width'}, channels); "
-                f"got sample shape {tuple(input_shape)}"
-            )
         k = _tuple(self.kernel_size, r, "kernel_size")
         s = _tuple(self.strides, r, "strides")
-        d = _tuple(self.dilation_rate, r, "dilation_rate")
-        if r == 1:
-            k, s, d = (1,) + k, (1,) + s, (1,) + d
-        hw = tuple(input_shape[:-1]) if r == 2 else (1, input_shape[0])
-        return _Grid(hw, k, s, d, _check_padding(self.padding))
+        return self._window_grid(input_shape, k, s, _tuple(self.dilation_rate, r, "dilation_rate"))
 
     def compute_output_shape(self, input_shape):
-        grid = self._grid(input_shape)
-        spatial = grid.out_hw if self.rank == 2 else grid.out_hw[1:]
-        return tuple(spatial) + (int(self.filters),)
+        return self._window_output_shape(input_shape, int(self.filters))
 
     def build(self, input_shape, rng, dtype=np.float64):
         super().build(input_shape, rng, dtype)

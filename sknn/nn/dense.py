@@ -5,7 +5,9 @@ import scipy.sparse as sp
 
 from . import initializers
 from ._checks import check_int, check_real
+from ._registry import store_args
 from .layer import Layer
+from .noise import _InputMask
 from .sparse_grad import RowSparseGrad
 from .linalg import inference_product
 
@@ -63,12 +65,8 @@ class Dense(Layer):
         bias_initializer="zeros",
         sparse_grad=False,
     ):
+        store_args(self, locals())
         check_int(self, "units", units)
-        self.units = units
-        self.use_bias = use_bias
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.sparse_grad = sparse_grad
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (int(self.units),)
@@ -156,7 +154,7 @@ class Dense(Layer):
         grad.assign(X.indices, contrib)
 
 
-class Dropout(Layer):
+class Dropout(_InputMask):
     """Randomly zero a fraction ``rate`` of the inputs during training.
 
     The kept inputs are scaled by ``1 / (1 - rate)`` ("inverted dropout"), so
@@ -176,32 +174,12 @@ class Dropout(Layer):
         check_real(self, "rate", rate, low=0.0, high=1.0, high_open=True)
         self.rate = rate
 
-    def forward(self, X, training=False, mask=None):
-        if not training:
-            return X
-        if self.rate == 0:
-            self._cache_mask = None
-            return X
-        rng = getattr(self, "_rng", None)
-        if rng is None:
-            raise RuntimeError("Dropout needs a generator: call rng_for_training(rng) first")
+    def _draw_mask(self, rng, X):
         keep = 1.0 - self.rate
         scale = np.asarray(1.0 / keep, dtype=X.dtype)
         m = (rng.random(X.shape, dtype=np.float32) < keep).astype(X.dtype)
         m *= scale
-        self._cache_mask = m
-        return X * m
-
-    def backward(self, dY):
-        if self._cache_mask is None:
-            return dY
-        dY *= self._cache_mask
-        return dY
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_rng", None)
-        return state
+        return m
 
 
 class BatchNorm(Layer):

@@ -4,6 +4,7 @@ import numpy as np
 
 from . import initializers
 from ._checks import check_int
+from ._registry import store_args
 from .layer import Layer
 from .sparse_grad import RowSparseGrad, scatter_rows
 
@@ -64,13 +65,9 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, mask_zero=False, embeddings_initializer="uniform",
                  sparse_grad=True):
+        store_args(self, locals())
         check_int(self, "input_dim", input_dim)
         check_int(self, "output_dim", output_dim)
-        self.input_dim = input_dim
-        self.output_dim = output_dim
-        self.mask_zero = mask_zero
-        self.embeddings_initializer = embeddings_initializer
-        self.sparse_grad = sparse_grad
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (int(self.output_dim),)

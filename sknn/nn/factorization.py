@@ -3,6 +3,7 @@
 import numpy as np
 
 from ._checks import check_choice, check_int, check_int_sequence, check_real
+from ._registry import store_args
 from .activations import Activation, names as activation_names
 from .dense import Dense, Dropout
 from .layer import Layer, Parameter, Sequential
@@ -79,20 +80,13 @@ class NeuMF(Layer):
 
     def __init__(self, n_users, n_items, n_factors=32, hidden_layer_sizes=(64, 32),
                  activation="relu", dropout=0.0, embeddings_scale=0.05, sparse_grad=False):
+        store_args(self, locals())
         for name, value in (("n_users", n_users), ("n_items", n_items), ("n_factors", n_factors)):
             check_int(self, name, value)
         check_int_sequence(self, "hidden_layer_sizes", hidden_layer_sizes)
         check_choice(self, "activation", activation, activation_names())
         check_real(self, "dropout", dropout, low=0.0, high=1.0, high_open=True)
         check_real(self, "embeddings_scale", embeddings_scale, low=0.0)
-        self.n_users = n_users
-        self.n_items = n_items
-        self.n_factors = n_factors
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.dropout = dropout
-        self.embeddings_scale = embeddings_scale
-        self.sparse_grad = sparse_grad
 
     def compute_output_shape(self, input_shape):
         if tuple(input_shape) != (2,):
@@ -142,6 +136,12 @@ class NeuMF(Layer):
             return []
         tower = [p.renamed("tower.") for p in self.tower.parameters()]
         return list(self._parameters) + tower + self._output
+
+    def _restore_parameters(self, names, arrays, grads, penalized):
+        # the old flat lists: own tables and biases, the tower's (its layers restore them), the output layer
+        n = self.__dict__.pop("_n_own")
+        self._set_params(names[:n], arrays[:n], penalized[:n], grads[:n])
+        self._output = [Parameter(*fields) for fields in zip(names[-2:], arrays[-2:], grads[-2:], penalized[-2:])]
 
     def rng_for_training(self, rng):
         self.tower.rng_for_training(rng)

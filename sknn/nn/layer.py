@@ -123,6 +123,11 @@ class Parameter:
         return f"Parameter({self.name!r}, shape={self.value.shape}, penalized={self.penalized})"
 
 
+#: The instance attributes of the layout before Parameter objects, in _restore_parameters' order.
+_OLD_PARAMETER_LISTS = ("param_names", "params", "grads", "penalized")
+_OLD_TIED_STATE = ("_tied_users", "_pending")
+
+
 def _listed(field, doc):
     """A read-only property: ``field`` of each of the layer's parameters, as a list."""
     return property(lambda self: [getattr(p, field) for p in self.parameters()], doc=doc)
@@ -161,6 +166,21 @@ class Layer:
         for key in [k for k in state if k.startswith("_cache")]:
             del state[key]
         return state
+
+    def __setstate__(self, state):
+        # A pickle made before Parameter objects holds the parameters as four parallel lists
+        # (and tied weights' old side channel): they become Parameter objects, same arrays.
+        state = dict(state)
+        lists = [state.pop(k) for k in _OLD_PARAMETER_LISTS] if "params" in state else None
+        for key in _OLD_TIED_STATE:
+            state.pop(key, None)
+        self.__dict__.update(state)
+        if lists is not None:
+            self._restore_parameters(*lists)
+
+    def _restore_parameters(self, names, arrays, grads, penalized):
+        """Register the parameters of an old pickle's parallel lists (a layer with sub-layers splits them)."""
+        self._set_params(names, arrays, penalized, grads)
 
     # -- parameters ------------------------------------------------------------
     input_grad = True

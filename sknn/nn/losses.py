@@ -9,6 +9,8 @@ Every loss is called as ``loss(y, raw, sample_weight=None) -> (value, grad)``:
 * ``value`` is the weighted mean over samples of the per-sample loss (the sum
   over outputs, or their mean for the regression losses, as scikit-learn does);
   ``grad`` is its exact gradient with respect to ``raw``.
+* ``per_sample(y, raw)`` is the loss of each sample, the quantity ``value``
+  averages (reconstruction errors and anomaly scores are read from it).
 * ``link(raw)`` maps raw outputs to predictions (probabilities, means).
 """
 
@@ -67,9 +69,9 @@ class Loss:
 
     A subclass implements ``_elementwise(y, raw) -> (loss, grad)``, the loss of
     each output and its derivative with respect to ``raw`` (2-D arrays), which
-    :meth:`__call__` weights and averages; or it overrides :meth:`__call__`
-    (:class:`LogLoss`, whose loss is not element-wise). :meth:`link` maps raw
-    outputs to predictions.
+    :meth:`__call__` weights and averages; or it overrides :meth:`__call__` and
+    :meth:`per_sample` (:class:`LogLoss`, whose loss is not element-wise).
+    :meth:`link` maps raw outputs to predictions.
     """
 
     out_activation = "identity"
@@ -92,6 +94,22 @@ class Loss:
 
     def value(self, y, raw, sample_weight=None):
         return self(y, raw, sample_weight)[0]
+
+    def per_sample(self, y, raw):
+        """The loss of each sample: what :meth:`__call__`'s value is the weighted mean of.
+
+        Parameters
+        ----------
+        y : array-like of the shape of ``raw``
+        raw : ndarray of shape (n_samples, ...)
+
+        Returns
+        -------
+        losses : ndarray of shape (n_samples,), in the dtype of ``raw``
+        """
+        raw2 = _flat(raw)
+        elem, _ = self._elementwise(_flat(np.asarray(y)).astype(raw2.dtype, copy=False), raw2)
+        return elem.mean(axis=1) if self.mean_over_outputs else elem.sum(axis=1)
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -166,6 +184,10 @@ class LogLoss(Loss):
 
     def link(self, raw):
         return softmax(raw)
+
+    def per_sample(self, y, raw):
+        y = np.asarray(y).astype(raw.dtype, copy=False).reshape(raw.shape)
+        return -_flat(y * log_softmax(raw)).sum(axis=1)
 
     def __call__(self, y, raw, sample_weight=None):
         n = raw.shape[0]

@@ -13,6 +13,8 @@ __all__ = ["GaussianNoise", "MaskingNoise"]
 
 
 class _Noise(Layer):
+    """A layer drawing from the training generator: dropout and input corruption."""
+
     def _generator(self):
         rng = getattr(self, "_rng", None)
         if rng is None:
@@ -23,6 +25,26 @@ class _Noise(Layer):
         state = super().__getstate__()
         state.pop("_rng", None)
         return state
+
+
+class _InputMask(_Noise):
+    """Multiply the inputs by a random mask in training (``_draw_mask``), unless ``rate`` is 0."""
+
+    def forward(self, X, training=False, mask=None):
+        if not training:
+            return X
+        if self.rate == 0:
+            self._cache_mask = None
+            return X
+        self._cache_mask = self._draw_mask(self._generator(), X)
+        return X * self._cache_mask
+
+    def backward(self, dY):
+        if dY is None or not self.input_grad:
+            return None
+        if self._cache_mask is not None:
+            dY *= self._cache_mask
+        return dY
 
 
 class GaussianNoise(_Noise):
@@ -65,7 +87,7 @@ class GaussianNoise(_Noise):
         return dY
 
 
-class MaskingNoise(_Noise):
+class MaskingNoise(_InputMask):
     """Set a random fraction ``rate`` of the inputs to zero in training.
 
     Unlike :class:`~sknn.nn.Dropout` the kept inputs are not rescaled: this is
@@ -85,19 +107,5 @@ class MaskingNoise(_Noise):
         check_real(self, "rate", rate, low=0.0, high=1.0, high_open=True)
         self.rate = rate
 
-    def forward(self, X, training=False, mask=None):
-        if not training:
-            return X
-        if self.rate == 0:
-            self._cache_mask = None
-            return X
-        keep = self._generator().random(X.shape, dtype=np.float32) >= self.rate
-        self._cache_mask = keep
-        return X * keep
-
-    def backward(self, dY):
-        if dY is None or not self.input_grad:
-            return None
-        if self._cache_mask is not None:
-            dY *= self._cache_mask
-        return dY
+    def _draw_mask(self, rng, X):
+        return rng.random(X.shape, dtype=np.float32) >= self.rate

@@ -10,8 +10,9 @@ import math
 
 import numpy as np
 
-from .conv import _check_padding, _from_2d, _Grid, _ScratchMixin, _to_2d, _tuple
+from .conv import _from_2d, _ScratchMixin, _to_2d, _tuple
 from ._checks import check_choice, check_int_tuple
+from ._registry import store_args
 from .layer import Layer
 
 __all__ = [
@@ -30,32 +31,20 @@ class _Pool(_ScratchMixin, Layer):
     kind = "max"
 
     def __init__(self, pool_size=2, strides=None, padding="valid"):
+        store_args(self, locals())
         check_int_tuple(self, "pool_size", pool_size, self.rank)
         if strides is not None:
             check_int_tuple(self, "strides", strides, self.rank)
         check_choice(self, "padding", padding, ("valid", "same"))
-        self.pool_size = pool_size
-        self.strides = strides
-        self.padding = padding
 
     def _grid(self, input_shape):
         r = self.rank
-        if len(input_shape) != r + 1:
-            raise ValueError(
-                f"{type(self).__name__} expects inputs of {r + 2} dimensions; "
-                f"got sample shape {tuple(input_shape)}"
-            )
         k = _tuple(self.pool_size, r, "pool_size")
         s = k if self.strides is None else _tuple(self.strides, r, "strides")
-        if r == 1:
-            k, s = (1,) + k, (1,) + s
-        hw = tuple(input_shape[:-1]) if r == 2 else (1, input_shape[0])
-        return _Grid(hw, k, s, (1, 1), _check_padding(self.padding))
+        return self._window_grid(input_shape, k, s, (1,) * r)
 
     def compute_output_shape(self, input_shape):
-        grid = self._grid(input_shape)
-        spatial = grid.out_hw if self.rank == 2 else grid.out_hw[1:]
-        return tuple(spatial) + (input_shape[-1],)
+        return self._window_output_shape(input_shape, input_shape[-1])
 
     def build(self, input_shape, rng, dtype=np.float64):
         super().build(input_shape, rng, dtype)

@@ -37,6 +37,8 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
+from ..nn.layer import Layer
+
 __all__ = [
     "HasMethods",
     "Interval",
@@ -45,6 +47,7 @@ __all__ = [
     "StrOptions",
     "check_params",
     "finite_interval",
+    "layer_list",
     "per_layer",
     "positive_ints",
 ]
@@ -134,6 +137,31 @@ def positive_ints(name, value, allow_empty=True):
     ):
         raise ValueError(f"{name} must be positive ints, got {value!r}.")
     return tuple(int(v) for v in values)
+
+
+def layer_list(name, value, allow_empty=True):
+    """A parameter holding :mod:`sknn.nn` layers (configuration only) as a list; None stays None.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    value : None, Layer or sequence of Layer
+    allow_empty : bool, default=True
+
+    Returns
+    -------
+    layers : list of Layer or None
+    """
+    if value is None:
+        return None
+    layers = [value] if isinstance(value, Layer) else list(value) if isinstance(value, (list, tuple)) else None
+    if layers is None or (not layers and not allow_empty) or not all(isinstance(l, Layer) for l in layers):
+        raise ValueError(
+            f"{name} must be None, a sknn.nn layer or a {'' if allow_empty else 'non-empty '}list of sknn.nn "
+            f"layer objects (configuration only), got {value!r}."
+        )
+    return layers
 
 
 def per_layer(name, value, n_layers, constraints, caller_name):

@@ -18,7 +18,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sknn import MLPClassifier, MLPRegressor
-from sknn.training import DivergenceWarning, predict_raw
+from sknn.inference import predict_raw
+from sknn.training import DivergenceWarning
 
 SMALL = dict(hidden_layer_sizes=(16,), random_state=0)
 

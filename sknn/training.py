@@ -50,6 +50,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from . import threads as _threads
 from .nn import optimizers as _optimizers
 from .nn import schedules as _schedules
 from ._divergence import BLOWUP_FACTOR, NON_FINITE_MESSAGE, DivergenceGuard, DivergenceWarning, restore, snapshot
@@ -182,6 +183,12 @@ def predict_raw(net, X, mask=None, batch_size=4096):
     raw : ndarray of shape (n_samples, ...)
         The network's output, in its dtype.
     """
+    n = X.shape[0]
+    with _threads.limited_blas_threads(_threads.network_work(net, min(n, batch_size))):
+        return _predict_batches(net, X, mask, batch_size)
+
+
+def _predict_batches(net, X, mask, batch_size):
     n = X.shape[0]
     out = None
     for start in range(0, max(n, 1), batch_size):
@@ -399,11 +406,14 @@ class Trainer(DivergenceGuard, FullBatchFit):
             "on_fit_begin",
             {"max_epochs": max_epochs, "epoch": len(st.loss_curve_), "incremental": incremental, "estimator": self.owner},
         )
+        n = X.shape[0]
+        rows = n if cfg.solver == "lbfgs" else self._batch_size(n, warn=False)
         try:
-            if cfg.solver == "lbfgs":
-                self._fit_lbfgs(X, y, sample_weight, mask)
-            else:
-                self._fit_stochastic(X, y, sample_weight, mask, validation, max_epochs, incremental)
+            with _threads.limited_blas_threads(_threads.network_work(self.net, rows)):
+                if cfg.solver == "lbfgs":
+                    self._fit_lbfgs(X, y, sample_weight, mask)
+                else:
+                    self._fit_stochastic(X, y, sample_weight, mask, validation, max_epochs, incremental)
         finally:
             self._hooks.call("on_fit_end", {"epoch": len(st.loss_curve_), "estimator": self.owner})
         return st

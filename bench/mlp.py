@@ -139,7 +139,7 @@ def run_torch(Xtr, ytr, Xte, yte, seed):
     return elapsed, float(acc)
 
 
-def speed(repeats):
+def speed(repeats, dtypes=(np.float32, np.float64)):
     Xtr, ytr, Xte, yte = make_data()
     flop = 6.0 * n_params() * N_TRAIN * EPOCHS
     contestants = [("sknn", run_sknn), ("scikit-learn", run_sklearn)]
@@ -147,7 +147,7 @@ def speed(repeats):
         torch.set_num_threads(N_THREADS)
         contestants.append(("PyTorch", run_torch))
     rows = []
-    for dtype in (np.float32, np.float64):
+    for dtype in dtypes:
         peak = gemm_peak(dtype)
         Xtr_d, Xte_d = Xtr.astype(dtype), Xte.astype(dtype)
         times = {name: [] for name, _ in contestants}
@@ -234,6 +234,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads")
     parser.add_argument("--busy", type=int, default=0, metavar="N", help="N CPU-bound processes beside the run")
     parser.add_argument("--predict", action="store_true", help="time float32 predict instead of fit")
+    parser.add_argument("--float32-only", action="store_true", help="skip the float64 runs")
     parser.add_argument("--no-digits", action="store_true", help="skip the digits accuracy check")
     args = parser.parse_args()
     with _harness.busy(args.busy):
@@ -255,7 +256,7 @@ def _main(args):
     if args.predict:
         predict_speed(repeats)
         return
-    rows, _ = speed(repeats)
+    rows, _ = speed(repeats, (np.float32,) if args.float32_only else (np.float32, np.float64))
     print("\n| dtype | library | time (s) | time / scikit-learn | test acc | GFLOP/s | % of GEMM peak |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for r in rows:
@@ -265,7 +266,7 @@ def _main(args):
         )
     by = {(r["dtype"], r["name"]): r["time"] for r in rows}
     print()
-    for dt in ("float32", "float64"):
+    for dt in sorted({r["dtype"] for r in rows}):
         line = f"{dt}: scikit-learn / sknn = {by[(dt, 'scikit-learn')] / by[(dt, 'sknn')]:.2f}x"
         if (dt, "PyTorch") in by:
             line += f", sknn / PyTorch = {by[(dt, 'sknn')] / by[(dt, 'PyTorch')]:.2f}"

@@ -125,15 +125,29 @@ def network_work(net, n_rows):
 
 
 @contextmanager
-def limited_blas_threads(work):
+def limited_blas_threads(work, small=True):
     """Run the body with :func:`blas_threads_for` ``(work, limit in force)`` BLAS threads.
 
     Re-entrant and safe from several threads: the first sknn call to enter
     chooses and records the limits, later ones run under them, and the last to
     leave restores what the first found. Nothing is changed (and nothing paid)
     when the choice equals the limit in force.
+
+    Parameters
+    ----------
+    work : int
+        Multiply-adds of the largest product of one batch (:func:`network_work`).
+    small : bool, default=True
+        False leaves the threads alone when ``work`` is below :data:`SPLIT_WORK`:
+        a prediction of a few rows would pay more for switching the threads
+        (waking OpenBLAS's threads again on a busy machine takes a scheduler
+        slice) than its products cost, and OpenBLAS runs products below about
+        2.6e5 multiply-adds on one thread by itself.
     """
     global _active, _saved
+    if not small and work < SPLIT_WORK:
+        yield
+        return
     controllers = _blas_controllers()
     with _lock:
         if _active == 0:

@@ -184,7 +184,7 @@ def predict_raw(net, X, mask=None, batch_size=4096):
         The network's output, in its dtype.
     """
     n = X.shape[0]
-    with _threads.limited_blas_threads(_threads.network_work(net, min(n, batch_size))):
+    with _threads.limited_blas_threads(_threads.network_work(net, min(n, batch_size)), small=False):
         return _predict_batches(net, X, mask, batch_size)
 
 

@@ -143,3 +143,20 @@ def test_grid_search_workers_are_not_oversubscribed():
     search = GridSearchCV(est, {"alpha": [1e-4, 1e-3]}, cv=2, n_jobs=2, error_score="raise", refit=False)
     search.fit(X, y)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_small_predictions_leave_the_threads_alone(monkeypatch):
+    """Switching threads costs more than a few rows' products: predict does not, fit does."""
+    X, y = _data()
+    model = MLPClassifier(hidden_layer_sizes=(8,), max_iter=1, random_state=0).fit(X, y)
+    calls = []
+    controllers = sknn.threads._blas_controllers()
+    for c in controllers:
+        original = c.set_num_threads
+        monkeypatch.setattr(c, "set_num_threads", lambda n, original=original: (calls.append(n), original(n)))
+    with threadpool_limits(2, user_api="blas"):
+        model.predict(X[:3])
+        assert calls == []
+        model.partial_fit(X, y)
+        assert calls[: len(controllers)] == [1] * len(controllers)
+        assert _blas_threads() == [2]

@@ -234,6 +234,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads")
     parser.add_argument("--busy", type=int, default=0, metavar="N", help="N CPU-bound processes beside the run")
     parser.add_argument("--predict", action="store_true", help="time float32 predict instead of fit")
+    parser.add_argument("--n-train", type=int, default=N_TRAIN, help="training rows (smaller: a quicker run)")
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--float32-only", action="store_true", help="skip the float64 runs")
     parser.add_argument("--no-digits", action="store_true", help="skip the digits accuracy check")
     args = parser.parse_args()
@@ -242,8 +244,9 @@ def main():
 
 
 def _main(args):
-    global N_THREADS
+    global N_THREADS, N_TRAIN, EPOCHS
     N_THREADS = args.threads
+    N_TRAIN, EPOCHS = args.n_train, args.epochs
     threadpool_limits(N_THREADS)  # NumPy's BLAS, for sknn and scikit-learn alike
     repeats = 1 if args.quick else args.repeats
     seeds = range(2) if args.quick else range(5)
@@ -252,7 +255,7 @@ def _main(args):
     print(f"sknn {sknn.__version__}, torch {getattr(torch, '__version__', 'missing')}")
     print(_harness.machine_record(N_THREADS, args.busy))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"{repeats} repeat(s); load average at start {load:.1f}\n")
+    print(f"{repeats} repeat(s), {N_TRAIN} training rows, {EPOCHS} epoch(s); load average at start {load:.1f}\n")
     if args.predict:
         predict_speed(repeats)
         return

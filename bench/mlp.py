@@ -4,6 +4,8 @@ Run by hand (not a test)::
 
     PYTHONPATH=. python bench/mlp.py            # full run (a few minutes on 2 cores)
     PYTHONPATH=. python bench/mlp.py --quick    # 1 repeat, 2 digits seeds
+    PYTHONPATH=. python bench/mlp.py --busy 2   # with 2 CPU-bound processes beside it
+    PYTHONPATH=. python bench/mlp.py --predict  # float32 predict: one row, 100k rows
 
 Workload: a 784-256-128-10 ReLU network, adam (lr 1e-3), batch 256, 5 epochs
 on 20,000 samples from ``make_classification`` (784 features, 50 informative,
@@ -17,7 +19,7 @@ is compared with the measured peak of one large matrix product.
 
 import argparse
 import os
-import platform
+import sys
 import time
 import warnings
 
@@ -31,6 +33,9 @@ from sklearn.preprocessing import StandardScaler
 
 import sknn
 from sknn import MLPClassifier
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _harness  # noqa: E402
 
 try:
     import torch
@@ -134,7 +139,7 @@ def run_torch(Xtr, ytr, Xte, yte, seed):
     return elapsed, float(acc)
 
 
-def speed(repeats):
+def speed(repeats, dtypes=(np.float32, np.float64)):
     Xtr, ytr, Xte, yte = make_data()
     flop = 6.0 * n_params() * N_TRAIN * EPOCHS
     contestants = [("sknn", run_sknn), ("scikit-learn", run_sklearn)]
@@ -142,7 +147,7 @@ def speed(repeats):
         torch.set_num_threads(N_THREADS)
         contestants.append(("PyTorch", run_torch))
     rows = []
-    for dtype in (np.float32, np.float64):
+    for dtype in dtypes:
         peak = gemm_peak(dtype)
         Xtr_d, Xte_d = Xtr.astype(dtype), Xte.astype(dtype)
         times = {name: [] for name, _ in contestants}
@@ -184,24 +189,77 @@ def digits_accuracy(seeds):
     return float(np.mean(me)), float(np.mean(sk))
 
 
+def _median_time(fn, calls):
+    times = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def predict_speed(repeats, block=100_000):
+    """float32 ``predict``: one-row latency and a ``block``-row call, sknn against scikit-learn."""
+    Xtr, ytr, _, _ = make_data()
+    Xtr = Xtr.astype(np.float32)
+    kw = dict(mlp_kwargs(0), max_iter=1)
+    models = {"sknn": MLPClassifier(**kw).fit(Xtr[:5000], ytr[:5000]),
+              "scikit-learn": SkMLP(**kw).fit(Xtr[:5000], ytr[:5000])}
+    big = np.resize(Xtr, (block, N_FEATURES))
+    row = Xtr[:1]
+    one = {name: [] for name in models}
+    many = {name: [] for name in models}
+    loads = []
+    names = list(models)
+    for r in range(repeats):
+        for name in names[r % 2 :] + names[: r % 2]:
+            m = models[name]
+            m.predict(row)  # warm
+            one[name].append(_median_time(lambda: m.predict(row), 200))
+            many[name].append(_median_time(lambda: m.predict(big), 1))
+        loads.append(os.getloadavg()[0])
+    print(f"\nfloat32 predict, median of {repeats} interleaved repeats (one row: median of 200 calls each); "
+          f"load average after each {', '.join(f'{x:.1f}' for x in loads)}\n")
+    print(f"| | sknn | scikit-learn | sknn / scikit-learn |\n|---|---:|---:|---:|")
+    for label, d, scale, unit in (("one row", one, 1e6, "µs"), (f"{block:,} rows", many, 1.0, "s")):
+        s, k = float(np.median(d["sknn"])), float(np.median(d["scikit-learn"]))
+        print(f"| {label} ({unit}) | {s * scale:.4g} | {k * scale:.4g} | {s / k:.2f} |")
+
+
 def main():
     global N_THREADS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads")
+    parser.add_argument("--busy", type=int, default=0, metavar="N", help="N CPU-bound processes beside the run")
+    parser.add_argument("--predict", action="store_true", help="time float32 predict instead of fit")
+    parser.add_argument("--n-train", type=int, default=N_TRAIN, help="training rows (smaller: a quicker run)")
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--float32-only", action="store_true", help="skip the float64 runs")
+    parser.add_argument("--no-digits", action="store_true", help="skip the digits accuracy check")
     args = parser.parse_args()
+    with _harness.busy(args.busy):
+        _main(args)
+
+
+def _main(args):
+    global N_THREADS, N_TRAIN, EPOCHS
     N_THREADS = args.threads
+    N_TRAIN, EPOCHS = args.n_train, args.epochs
     threadpool_limits(N_THREADS)  # NumPy's BLAS, for sknn and scikit-learn alike
     repeats = 1 if args.quick else args.repeats
     seeds = range(2) if args.quick else range(5)
     warnings.simplefilter("ignore", ConvergenceWarning)
 
-    print(f"sknn {sknn.__version__}, numpy {np.__version__}, torch {getattr(torch, '__version__', 'missing')}")
+    print(f"sknn {sknn.__version__}, torch {getattr(torch, '__version__', 'missing')}")
+    print(_harness.machine_record(N_THREADS, args.busy))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {N_THREADS} threads; "
-          f"{repeats} repeat(s); load average at start {load:.1f}\n")
-    rows, _ = speed(repeats)
+    print(f"{repeats} repeat(s), {N_TRAIN} training rows, {EPOCHS} epoch(s); load average at start {load:.1f}\n")
+    if args.predict:
+        predict_speed(repeats)
+        return
+    rows, _ = speed(repeats, (np.float32,) if args.float32_only else (np.float32, np.float64))
     print("\n| dtype | library | time (s) | time / scikit-learn | test acc | GFLOP/s | % of GEMM peak |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for r in rows:
@@ -211,12 +269,14 @@ def main():
         )
     by = {(r["dtype"], r["name"]): r["time"] for r in rows}
     print()
-    for dt in ("float32", "float64"):
+    for dt in sorted({r["dtype"] for r in rows}):
         line = f"{dt}: scikit-learn / sknn = {by[(dt, 'scikit-learn')] / by[(dt, 'sknn')]:.2f}x"
         if (dt, "PyTorch") in by:
             line += f", sknn / PyTorch = {by[(dt, 'sknn')] / by[(dt, 'PyTorch')]:.2f}"
         print(line)
     print(f"load average at end {os.getloadavg()[0]:.1f}")
+    if args.no_digits:
+        return
     me, sk = digits_accuracy(seeds)
     print(
         f"\ndigits (75/25 split, StandardScaler, default MLP, {len(seeds)} seeds): "

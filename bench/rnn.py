@@ -2,9 +2,9 @@
 
 Sequences of 100 steps x 8 features -> LSTM(128) (last state) -> Dense 5;
 softmax cross-entropy, Adam (lr 1e-3), batch 64, one shuffled epoch over 2,000
-sequences, float32, 2 threads. sknn runs the public RNNClassifier. Not a test:
+sequences, float32, `--threads` (2) threads. sknn runs the public RNNClassifier. Not a test:
 
-    PYTHONPATH=. python bench/rnn.py [--repeats 2]
+    PYTHONPATH=. python bench/rnn.py [--repeats 5] [--busy 2]
 """
 
 import os
@@ -43,7 +43,6 @@ def run_torch(X, y):
     import torch
     from torch import nn
 
-    torch.set_num_threads(2)
     torch.manual_seed(0)
 
     class Net(nn.Module):
@@ -69,7 +68,7 @@ def run_torch(X, y):
         opt.step()
 
 
-RUNNERS = {"sknn": (make_data, run_sknn), "torch": (make_data, run_torch)}
+WORKLOADS = {"lstm": {"sknn": (make_data, run_sknn), "torch": (make_data, run_torch)}}
 
 if __name__ == "__main__":
-    _harness.main(os.path.abspath(__file__), RUNNERS, "Recurrent: LSTM(128), 2,000 sequences of 100 x 8, one epoch")
+    _harness.main(os.path.abspath(__file__), WORKLOADS, {"lstm": "Recurrent: LSTM(128), 2,000 sequences of 100 x 8, one epoch"})

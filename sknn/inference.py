@@ -8,6 +8,8 @@ networks and arrays only, nothing of the training loop or of scikit-learn.
 import numpy as np
 import scipy.sparse as sp
 
+from . import threads as _threads
+
 __all__ = ["as_network_dtype", "predict_raw"]
 
 
@@ -64,6 +66,12 @@ def predict_raw(net, X, mask=None, batch_size=4096):
     raw : ndarray of shape (n_samples, ...)
         The network's output, in its dtype.
     """
+    n = X.shape[0]
+    with _threads.limited_blas_threads(_threads.network_work(net, min(n, batch_size)), small=False):
+        return _predict_batches(net, X, mask, batch_size)
+
+
+def _predict_batches(net, X, mask, batch_size):
     n = X.shape[0]
     out = None
     for start in range(0, max(n, 1), batch_size):

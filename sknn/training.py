@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from . import threads as _threads
 from .nn import optimizers as _optimizers
 from .nn import schedules as _schedules
 from .nn._registry import store_args
@@ -328,11 +329,14 @@ class Trainer(DivergenceGuard, FullBatchFit):
             "on_fit_begin",
             {"max_epochs": max_epochs, "epoch": len(st.loss_curve_), "incremental": incremental, "estimator": self.owner},
         )
+        n = X.shape[0]
+        rows = n if cfg.solver == "lbfgs" else self._batch_size(n, warn=False)
         try:
-            if cfg.solver == "lbfgs":
-                self._fit_lbfgs(X, y, sample_weight, mask)
-            else:
-                self._fit_stochastic(X, y, sample_weight, mask, validation, max_epochs, incremental)
+            with _threads.limited_blas_threads(_threads.network_work(self.net, rows)):
+                if cfg.solver == "lbfgs":
+                    self._fit_lbfgs(X, y, sample_weight, mask)
+                else:
+                    self._fit_stochastic(X, y, sample_weight, mask, validation, max_epochs, incremental)
         finally:
             self._hooks.call("on_fit_end", {"epoch": len(st.loss_curve_), "estimator": self.owner})
         return st

@@ -50,6 +50,9 @@ order (no Strassen-like fast algorithm), true of OpenBLAS, MKL, BLIS and
 Accelerate's ``dgemm``.
 """
 
+import threading
+from collections import OrderedDict
+
 import numpy as np
 
 __all__ = ["ExactProduct", "exact_matmul", "inference_product"]
@@ -57,6 +60,9 @@ __all__ = ["ExactProduct", "exact_matmul", "inference_product"]
 _U = 2.0**-53  # unit roundoff of float64
 # elements of the float64 temporaries per row block (about 2 MB each)
 _BLOCK_ELEMENTS = 1 << 18
+# Prepared products of recent weights (see _prepared): how many, and the largest cached.
+_CACHE_ENTRIES = 64
+_CACHE_MAX_ELEMENTS = 1 << 22
 
 
 class ExactProduct:
@@ -212,6 +218,49 @@ class _PlainProduct:
         return out
 
 
+_cache = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _bits(a):
+    return None if a is None else a.view(np.uint32)
+
+
+def _same_bits(a, b):
+    if a is None or b is None:
+        return a is b
+    return a.shape == b.shape and np.array_equal(a, b)
+
+
+def _prepared(B, bias):
+    """An :class:`ExactProduct` of ``B`` and ``bias``, reused while their bits stay the same.
+
+    Preparing one (the float64 copy, the column norms) costs more than a
+    one-row product, and a network predicting row by row would pay it on every
+    call for every layer. The prepared product is kept here, keyed by where
+    the weights live, and reused only after a comparison of every bit with a
+    copy taken when it was made: weights updated in place, arrays freed and
+    their memory reused, all miss. Nothing is written on the layers, and the
+    cached objects are never modified, so concurrent calls stay safe.
+    """
+    if B.size > _CACHE_MAX_ELEMENTS:
+        return ExactProduct(B, bias)
+    key = (B.__array_interface__["data"][0], B.shape, B.strides,
+           None if bias is None else (bias.__array_interface__["data"][0], bias.shape, bias.strides))
+    with _cache_lock:
+        entry = _cache.get(key)
+    if entry is not None and _same_bits(entry[0], _bits(B)) and _same_bits(entry[1], _bits(bias)):
+        return entry[2]
+    product = ExactProduct(B, bias)
+    copies = (_bits(B).copy(), None if bias is None else _bits(bias).copy(), product)
+    with _cache_lock:
+        _cache[key] = copies
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_ENTRIES:
+            _cache.popitem(last=False)
+    return product
+
+
 def inference_product(B, bias=None, training=False):
     """The product a layer should use for ``X @ B + bias``.
 
@@ -229,6 +278,6 @@ def inference_product(B, bias=None, training=False):
     product : callable
         ``product(A, out=None) -> A @ B + bias``.
     """
-    if not training and B.dtype == np.float32:
-        return ExactProduct(B, bias)
+    if not training and B.dtype == np.float32 and (bias is None or bias.dtype == np.float32):
+        return _prepared(B, bias)
     return _PlainProduct(B, bias)

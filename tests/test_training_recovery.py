@@ -13,8 +13,8 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 
-from sknn import MLPRegressor
-from sknn.nn import Activation, Dense, Sequential, losses
+from sknn import MLPRegressor, RNNRegressor
+from sknn.nn import Activation, Dense, Dropout, Sequential, losses
 from sknn.training import DivergenceWarning, FitState, Trainer, TrainingConfig, Validation
 
 # scikit-learn 1.9's message, in full
@@ -29,8 +29,8 @@ def tiny_problem(seed=0, n=48):
     return X, (X @ np.array([1.0, -2.0, 0.5]))[:, None]
 
 
-def tiny_trainer(state=None, callbacks=None, **config):
-    net = Sequential([Dense(4), Activation("tanh"), Dense(1)])
+def tiny_trainer(state=None, callbacks=None, dropout=0.0, **config):
+    net = Sequential([Dense(4), Activation("tanh")] + ([Dropout(dropout)] if dropout else []) + [Dense(1)])
     net.input_grad = False
     net.build((3,), np.random.default_rng(0))
     cfg = TrainingConfig(**{"batch_size": 16, "learning_rate_init": 0.05, "max_iter": 6, "callbacks": callbacks,
@@ -171,22 +171,29 @@ def test_diverged_early_stopping_keeps_the_start_when_it_scores_best():
 # -- L-BFGS: the epoch hooks and its divergence -----------------------------------------------------------
 
 
-class HookRecorder:
-    """Records the loop's hook calls in order."""
+LBFGS_INFO_KEYS = {"epoch", "loss", "validation_loss", "validation_score", "learning_rate", "time", "estimator"}
 
-    def __init__(self, stop_at=None):
-        self.events = []
-        self.stop_at = stop_at
+
+class HookRecorder:
+    """Records the loop's hook calls in order, and each iteration's loss."""
+
+    def __init__(self, owner=None, stop_at=None):
+        self.events, self.losses = [], []
+        self.owner, self.stop_at = owner, stop_at
 
     def on_fit_begin(self, info):
         self.events.append(("fit_begin", info["epoch"]))
 
     def on_epoch_begin(self, info):
-        assert set(info) == {"epoch", "estimator"}
+        assert set(info) == {"epoch", "estimator"} and info["estimator"] is self.owner
         self.events.append(("begin", info["epoch"]))
 
     def __call__(self, info):
+        # L-BFGS has no validation, learning rate or epoch time: None, as the keys are always there
+        assert set(info) == LBFGS_INFO_KEYS and info["estimator"] is self.owner
+        assert all(info[k] is None for k in ("validation_loss", "validation_score", "learning_rate", "time"))
         self.events.append(("end", info["epoch"]))
+        self.losses.append(info["loss"])
         return info["epoch"] == self.stop_at
 
     def on_fit_end(self, info):
@@ -194,19 +201,71 @@ class HookRecorder:
 
 
 @pytest.mark.parametrize("stop_at", [None, 2])
-def test_lbfgs_calls_epoch_begin_before_each_iteration(stop_at):
-    """As the stochastic loop: begin(k) before end(k), none after the last iteration."""
+def test_lbfgs_calls_epoch_begin_before_each_iteration(stop_at, capsys):
+    """As the stochastic loop: begin(k) before end(k), none after the last iteration; verbose lines
+    as scikit-learn's; no ConvergenceWarning when a callback stops the run."""
     X, y = tiny_problem()
-    rec = HookRecorder(stop_at)
-    trainer = tiny_trainer(callbacks=[rec], solver="lbfgs", max_iter=4, tol=0.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    owner = object()
+    rec = HookRecorder(owner, stop_at)
+    trainer = tiny_trainer(callbacks=[rec], solver="lbfgs", max_iter=4, tol=0.0, verbose=True)
+    trainer.owner = owner
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         st = trainer.fit(X, y)
     n = st.n_iter_
     assert n == (stop_at or 4)
     epochs = [e for k in range(1, n + 1) for e in (("begin", k), ("end", k))]
     assert rec.events == [("fit_begin", 0)] + epochs + [("fit_end",)]
-    assert not st.diverged
+    assert not st.diverged and rec.losses[-1] == st.loss_
+    assert capsys.readouterr().out.splitlines() == [
+        "Iteration %d, loss = %.8f" % (k + 1, loss) for k, loss in enumerate(rec.losses)]
+    messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    if stop_at:
+        assert messages == []
+    else:  # scipy's reason in scikit-learn's words
+        assert messages == [
+            "lbfgs failed to converge after 4 iteration(s) (status=1): STOP: TOTAL NO. OF ITERATIONS REACHED "
+            "LIMIT. Increase the number of iterations (max_iter) or scale the data."]
+
+
+def test_lbfgs_converging_does_not_warn():
+    X, y = tiny_problem()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        st = tiny_trainer(solver="lbfgs", max_iter=200, tol=1e-2).fit(X, y)
+    assert 1 < st.n_iter_ < 200
+
+
+def test_lbfgs_trains_dropout_with_the_seeded_generator():
+    X, y = tiny_problem()
+    runs = []
+    for _ in range(2):
+        trainer = tiny_trainer(solver="lbfgs", max_iter=3, dropout=0.3)  # no generator until the fit gives one
+        trainer.fit(X, y)
+        runs.append(params_of(trainer))
+    for p, q in zip(*runs):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_lbfgs_minimises_the_weighted_masked_loss():
+    """Ragged sequences (zero-padded, masked) with sample weights: the loss L-BFGS reports is the
+    weighted mean loss of what the fitted model predicts, padding excluded."""
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(k, 2)) for k in [2, 5, 3, 4, 1, 5, 2, 3] * 3]
+    y = np.array([s.sum() for s in X])
+    w = np.arange(len(X)) % 3 + 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = RNNRegressor(units=3, solver="lbfgs", alpha=0.0, max_iter=5, random_state=0).fit(X, y, w)
+    assert reg.loss_ == pytest.approx(0.5 * np.average((reg.predict(X) - y) ** 2, weights=w), rel=1e-6)
+
+
+def test_lbfgs_overflow_is_reported_once_not_as_runtime_warnings():
+    X = np.finfo(np.float64).max * np.random.RandomState(0).uniform(size=(20, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=EXACT_NON_FINITE):
+            MLPRegressor(solver="lbfgs", hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X, X[:, 0])
 
 
 def lbfgs_trainer_with_loss(value_of_call, **config):
@@ -250,7 +309,8 @@ def test_lbfgs_ending_on_non_finite_weights_keeps_the_start(monkeypatch):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         st = trainer.fit(X, y)
-    assert [w.category for w in caught if issubclass(w.category, ConvergenceWarning)] == [DivergenceWarning]
-    assert "L-BFGS reached non-finite weights" in str(caught[-1].message)
+    assert [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)] == [
+        "Training diverged: L-BFGS reached non-finite weights; the initial weights were kept."]
+    assert issubclass(caught[-1].category, DivergenceWarning)
     assert st.diverged and np.isfinite(st.loss_) and st.n_iter_ == 3
     assert_params_equal(trainer, start)

@@ -128,3 +128,39 @@ def test_plateau_messages_go_through_the_writer(capsys, learning_rate, suffix):
     assert capsys.readouterr().out == ""
     plateau = [line for line in writer.lines if not line.startswith("Iteration")]
     assert plateau[0] == "Training loss did not improve more than tol=1000.000000 for 1 consecutive epochs." + suffix
+
+
+def test_plateau_messages_are_printed_without_a_writer(capsys):
+    X, y = tiny_problem()
+    tiny_trainer(solver="sgd", tol=1e3, n_iter_no_change=1, max_iter=3, verbose=1).fit(X, y)
+    out = capsys.readouterr().out.splitlines()
+    assert "Training loss did not improve more than tol=1000.000000 for 1 consecutive epochs. Stopping." in out
+
+
+def test_epoch_hooks_number_the_epochs_across_calls():
+    """begin(k) before end(k), counted over the calls of a partial_fit stream (the loss curve's length)."""
+    X, y = tiny_problem()
+    events = []
+
+    class Recorder:
+        def on_epoch_begin(self, info):
+            events.append(("begin", info["epoch"]))
+
+        def __call__(self, info):
+            events.append(("end", info["epoch"]))
+
+    trainer = tiny_trainer(callbacks=[Recorder()], max_iter=2)
+    trainer.fit(X, y)
+    trainer.fit(X, y, incremental=True)
+    assert events == [("begin", 1), ("end", 1), ("begin", 2), ("end", 2), ("begin", 3), ("end", 3)]
+
+
+def test_samples_seen_count_the_resampled_rows():
+    """``t_`` (the schedules' clock) counts the rows each epoch trained on, after resampling."""
+    X, y = tiny_problem()
+
+    def first_rows(X, y, sample_weight, mask, rng):
+        return X[:7], y[:7], sample_weight, mask
+
+    st = tiny_trainer(max_iter=3, batch_size=7, resample=first_rows).fit(X, y)
+    assert st.t_ == 3 * 7

@@ -132,8 +132,9 @@ def test_plateau_messages_go_through_the_writer(capsys, learning_rate, suffix):
 
 def test_plateau_messages_are_printed_without_a_writer(capsys):
     X, y = tiny_problem()
-    tiny_trainer(solver="sgd", tol=1e3, n_iter_no_change=1, max_iter=3, verbose=1).fit(X, y)
+    st = tiny_trainer(solver="sgd", tol=1e3, n_iter_no_change=1, max_iter=3, verbose=1).fit(X, y)
     out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Iteration 1, loss = %.8f" % st.loss_curve_[0]
     assert "Training loss did not improve more than tol=1000.000000 for 1 consecutive epochs. Stopping." in out
 
 
@@ -147,9 +148,13 @@ def test_epoch_hooks_number_the_epochs_across_calls():
             events.append(("begin", info["epoch"]))
 
         def __call__(self, info):
+            assert set(info) == {"epoch", "loss", "validation_loss", "validation_score", "learning_rate", "time",
+                                 "estimator"} and info["estimator"] is owner
             events.append(("end", info["epoch"]))
 
+    owner = object()
     trainer = tiny_trainer(callbacks=[Recorder()], max_iter=2)
+    trainer.owner = owner
     trainer.fit(X, y)
     trainer.fit(X, y, incremental=True)
     assert events == [("begin", 1), ("end", 1), ("begin", 2), ("end", 2), ("begin", 3), ("end", 3)]

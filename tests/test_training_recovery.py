@@ -103,6 +103,16 @@ def test_a_nan_second_epoch_is_divergence_not_refusal():
     assert st.diverged and st.n_iter_ == 2 and len(st.loss_curve_) == 2 and np.isnan(st.loss_)
 
 
+def test_a_divergence_at_the_last_epoch_is_not_also_a_max_iter_warning():
+    X, y = tiny_problem()
+    trainer = tiny_trainer(max_iter=2)
+    poison_from(trainer, 2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer.fit(X, y)
+    assert [w.category for w in caught if issubclass(w.category, ConvergenceWarning)] == [DivergenceWarning]
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # scikit-learn overflows on the way
 def test_refused_partial_fit_raises_sklearns_error_and_keeps_the_model():
     """scikit-learn 1.9 raises the same error and reports n_iter_ = 1 (the refused call's epoch,

@@ -25,14 +25,14 @@ def tiny_problem(seed=0, n=40):
     return X, (X @ np.array([1.0, -2.0, 0.5]))[:, None]
 
 
-def tiny_trainer(net=None, callbacks=None, **config):
+def tiny_trainer(net=None, callbacks=None, owner=None, **config):
     if net is None:
         net = Sequential([Dense(4), Activation("tanh"), Dense(1)])
         net.input_grad = False
         net.build((3,), np.random.default_rng(0))
     cfg = TrainingConfig(**{"batch_size": 10, "learning_rate_init": 0.05, "max_iter": 5, "callbacks": callbacks,
                             **config})
-    return Trainer(net, losses.SquaredError(), cfg, FitState(), np.random.default_rng(0))
+    return Trainer(net, losses.SquaredError(), cfg, FitState(), np.random.default_rng(0), owner=owner)
 
 
 def test_a_tied_validation_score_keeps_the_first_epoch_reaching_it():
@@ -153,8 +153,7 @@ def test_epoch_hooks_number_the_epochs_across_calls():
             events.append(("end", info["epoch"]))
 
     owner = object()
-    trainer = tiny_trainer(callbacks=[Recorder()], max_iter=2)
-    trainer.owner = owner
+    trainer = tiny_trainer(callbacks=[Recorder()], max_iter=2, owner=owner)
     trainer.fit(X, y)
     trainer.fit(X, y, incremental=True)
     assert events == [("begin", 1), ("end", 1), ("begin", 2), ("end", 2), ("begin", 3), ("end", 3)]
@@ -169,3 +168,13 @@ def test_samples_seen_count_the_resampled_rows():
 
     st = tiny_trainer(max_iter=3, batch_size=7, resample=first_rows).fit(X, y)
     assert st.t_ == 3 * 7
+
+
+def test_a_single_layer_trains_without_a_container():
+    """The loop takes any built layer, not only a Sequential (no ``layers`` to look for penalties in)."""
+    X, y = tiny_problem()
+    net = Dense(1)
+    net.input_grad = False
+    net.build((3,), np.random.default_rng(0))
+    st = tiny_trainer(net=net, max_iter=3).fit(X, y)
+    assert st.n_iter_ == 3 and st.loss_curve_[-1] < st.loss_curve_[0]

@@ -29,13 +29,13 @@ def tiny_problem(seed=0, n=48):
     return X, (X @ np.array([1.0, -2.0, 0.5]))[:, None]
 
 
-def tiny_trainer(state=None, callbacks=None, dropout=0.0, **config):
+def tiny_trainer(state=None, callbacks=None, dropout=0.0, owner=None, **config):
     net = Sequential([Dense(4), Activation("tanh")] + ([Dropout(dropout)] if dropout else []) + [Dense(1)])
     net.input_grad = False
     net.build((3,), np.random.default_rng(0))
     cfg = TrainingConfig(**{"batch_size": 16, "learning_rate_init": 0.05, "max_iter": 6, "callbacks": callbacks,
                             **config})
-    return Trainer(net, losses.SquaredError(), cfg, state or FitState(), np.random.default_rng(0))
+    return Trainer(net, losses.SquaredError(), cfg, state or FitState(), np.random.default_rng(0), owner=owner)
 
 
 def poison_from(trainer, epoch):
@@ -217,8 +217,7 @@ def test_lbfgs_calls_epoch_begin_before_each_iteration(stop_at, capsys):
     X, y = tiny_problem()
     owner = object()
     rec = HookRecorder(owner, stop_at)
-    trainer = tiny_trainer(callbacks=[rec], solver="lbfgs", max_iter=4, tol=0.0, verbose=True)
-    trainer.owner = owner
+    trainer = tiny_trainer(callbacks=[rec], solver="lbfgs", max_iter=4, tol=0.0, verbose=True, owner=owner)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         st = trainer.fit(X, y)

@@ -90,3 +90,24 @@ def test_layers_tied_in_a_nested_estimator_stay_tied():
     tied = [layer for layer in layers if isinstance(layer, L.TiedDense)]
     assert tied and all(any(t.source is layer for layer in layers) for t in tied)
     assert same_outputs(pipe, loaded, X)
+
+
+def edited_body(data, edit):
+    """The file ``data`` with ``edit(body)`` applied to the nested MLP's saved body."""
+    header, members = unpack(data)
+    (body,) = [b for _, b in estimator_bodies(header["estimator"]) if b["__estimator__"] == "MLPClassifier"]
+    edit(body)
+    return repack(header, members)
+
+
+def test_a_missing_fitted_attribute_is_refused_as_attribute(nested_file):
+    name = []
+    exc = refusal(edited_body(nested_file[1], lambda body: name.append(body["state"].popitem()[0])))
+    assert exc.reason == "attribute"
+    assert exc.message == MLP_PLACE + f"the fitted attribute {name[0]!r} is missing."
+
+
+def test_an_attribute_claimed_as_derived_is_refused_by_name(nested_file):
+    exc = refusal(edited_body(nested_file[1], lambda body: body["derived"].append("weights_")))
+    assert exc.reason == "attribute"
+    assert exc.message == MLP_PLACE + "'weights_' is not an attribute MLPClassifier derives."

@@ -111,3 +111,17 @@ def test_an_attribute_claimed_as_derived_is_refused_by_name(nested_file):
     exc = refusal(edited_body(nested_file[1], lambda body: body["derived"].append("weights_")))
     assert exc.reason == "attribute"
     assert exc.message == MLP_PLACE + "'weights_' is not an attribute MLPClassifier derives."
+
+
+def test_a_class_not_on_the_allow_list_is_refused_by_name(nested_file):
+    exc = refusal(edited_body(nested_file[1], lambda body: body.update(__estimator__="os.system")))
+    assert exc.reason == "class"
+    assert exc.message == "estimator(Pipeline).steps[0][1](Pipeline).steps[1][1]: 'os.system' is not a class " \
+                          "sknn.load may create."
+
+
+@pytest.mark.parametrize("config", [[["transform", "bogus"]], [["predict", "pandas"]]])
+def test_an_invalid_set_output_configuration_is_refused(nested_file, config):
+    exc = refusal(edited_body(nested_file[1], lambda body: body.update(output_config={"__dict__": config})))
+    assert exc.reason == "malformed"
+    assert exc.message.startswith(MLP_PLACE + "invalid set_output configuration")

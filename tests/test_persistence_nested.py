@@ -125,3 +125,11 @@ def test_an_invalid_set_output_configuration_is_refused(nested_file, config):
     exc = refusal(edited_body(nested_file[1], lambda body: body.update(output_config={"__dict__": config})))
     assert exc.reason == "malformed"
     assert exc.message.startswith(MLP_PLACE + "invalid set_output configuration")
+
+
+@pytest.mark.parametrize("estimator", [5, {"params": {}}])
+def test_a_header_without_an_estimator_is_refused_as_malformed(nested_file, estimator):
+    header, members = unpack(nested_file[1])
+    header["estimator"] = estimator
+    exc = refusal(repack(header, members))
+    assert exc.reason == "malformed" and exc.message == "The header holds no estimator."

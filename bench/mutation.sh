@@ -13,11 +13,13 @@ cd "$(dirname "$0")/.."
 export OPENBLAS_NUM_THREADS=1
 MUTMUT=.venv/bin/mutmut
 JOBS=${JOBS:-2}
-FILES=${FILES:-"losses optimizers training persistence"}
+FILES=${FILES:-"losses optimizers training persistence divergence full_batch"}
 STRIDE_losses=${STRIDE_losses:-1}
 STRIDE_optimizers=${STRIDE_optimizers:-3}
 STRIDE_training=${STRIDE_training:-5}
-STRIDE_persistence=${STRIDE_persistence:-40}
+STRIDE_persistence=${STRIDE_persistence:-15}
+STRIDE_divergence=${STRIDE_divergence:-1}
+STRIDE_full_batch=${STRIDE_full_batch:-1}
 
 # the mutants of one file (module name) taken with the file's stride, from mutmut's list of generated mutants
 sample() {
@@ -32,7 +34,7 @@ EOF
 }
 
 declare -A MODULE=([losses]=sknn.nn.losses [optimizers]=sknn.nn.optimizers [training]=sknn.training
-                   [persistence]=sknn.persistence)
+                   [persistence]=sknn.persistence [divergence]=sknn._divergence [full_batch]=sknn._full_batch)
 for file in $FILES; do
     stride_var="STRIDE_$file"
     stride=${!stride_var}
@@ -49,9 +51,12 @@ done
 
 # per-file counts of the verdicts
 .venv/bin/python - <<'EOF'
-import collections, json
+import collections, json, os
 from mutmut.stats import status_by_exit_code
-for path in ["sknn/nn/losses.py", "sknn/nn/optimizers.py", "sknn/training.py", "sknn/persistence.py"]:
+for path in ["sknn/nn/losses.py", "sknn/nn/optimizers.py", "sknn/training.py", "sknn/persistence.py",
+             "sknn/_divergence.py", "sknn/_full_batch.py"]:
+    if not os.path.exists(f"mutants/{path}.meta"):
+        continue
     codes = json.load(open(f"mutants/{path}.meta"))["exit_code_by_key"]
     counts = collections.Counter(status_by_exit_code[c] for c in codes.values())
     print(f"{path}: {len(codes)} generated, " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))

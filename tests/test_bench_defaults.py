@@ -6,9 +6,15 @@ import sys
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
-import defaults  # noqa: E402
-import defaults_series  # noqa: E402
+# bench/ on the import path only while its modules load: it holds scripts (e.g. distributed.py) whose
+# names would shadow installed packages for every later test in the same process
+_BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench")
+sys.path.insert(0, _BENCH)
+try:
+    import defaults  # noqa: E402
+    import defaults_series  # noqa: E402
+finally:  # the bench modules put their folder on the path too
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _BENCH]
 
 
 def _dtw_reference(x, y, w):

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["RANK_BY", "check_rank_by", "neighbour_scores", "warn_if_constant"]
+__all__ = ["RANK_BY", "check_rank_by", "neighbour_scores", "top_items", "warn_if_constant"]
 
 RANK_BY = ("auto", "interactions", "prediction")
 
@@ -47,6 +47,28 @@ def neighbour_scores(seen, uidx):
         sims.data **= 2
         out[rows] = (sims @ S).toarray()
     return out
+
+
+def top_items(scores, seen, uidx, n, exclude_seen, primary=None):
+    """Per user, the indices of the (at most) ``n`` best items, best first.
+
+    ``scores`` (len(uidx), n_items) are the predictions (overwritten where items are excluded);
+    ``primary``, when given, ranks first and the predictions break its ties. Excluded and non-finite
+    scores are never returned, so a list is shorter than ``n`` when fewer items are left.
+    """
+    for row, u in enumerate(uidx):
+        s = scores[row]
+        if exclude_seen and u > 0:
+            rated = seen.indices[seen.indptr[u] : seen.indptr[u + 1]] - 1
+            s[rated[rated >= 0]] = -np.inf
+        if primary is not None:  # the neighbours' items first, the prediction breaks ties
+            top = np.lexsort((-s, -primary[row]))
+            yield top[np.isfinite(s[top])][:n]
+        else:
+            k = min(n, s.size)
+            top = np.argpartition(-s, k - 1)[:k] if k < s.size else np.arange(s.size)
+            top = top[np.argsort(-s[top], kind="stable")]
+            yield top[np.isfinite(s[top])]
 
 
 def warn_if_constant(est):

@@ -12,7 +12,7 @@ from ._base import BaseNetwork, NetworkRegressorMixin, store_params
 from ._heads import Ratings
 from ._interactions import Interactions
 from ._params import ACTIVATIONS, HIDDEN_SIZES, POSITIVE_INT, RATE, training_config
-from ._ranking import check_rank_by, neighbour_scores, warn_if_constant
+from ._ranking import check_rank_by, neighbour_scores, top_items, warn_if_constant
 
 __all__ = ["NeuralRecommender"]
 
@@ -257,21 +257,7 @@ class NeuralRecommender(NetworkRegressorMixin, Interactions, BaseNetwork):
         uidx = np.array([self._user_index.get(u, 0) for u in user_list], dtype=np.int64)
         scores = self._scores_for(uidx)
         primary = neighbour_scores(self._seen, uidx) if rank_by == "interactions" else None
-        result = []
-        for row, u in enumerate(uidx):
-            s = scores[row]
-            if exclude_seen and u > 0:
-                seen = self._seen.indices[self._seen.indptr[u] : self._seen.indptr[u + 1]] - 1
-                s[seen[seen >= 0]] = -np.inf
-            if primary is not None:  # the neighbours' items first, the prediction breaks ties
-                top = np.lexsort((-s, -primary[row]))
-                top = top[np.isfinite(s[top])][:n]
-            else:
-                k = min(n, s.size)
-                top = np.argpartition(-s, k - 1)[:k] if k < s.size else np.arange(s.size)
-                top = top[np.argsort(-s[top], kind="stable")]
-                top = top[np.isfinite(s[top])]
-            result.append(self.items_[top])
+        result = [self.items_[top] for top in top_items(scores, self._seen, uidx, n, exclude_seen, primary)]
         return result[0] if single else result
 
     def similar_items(self, item, n=10):

@@ -30,6 +30,10 @@ class _Pool(_ScratchMixin, Layer):
     rank = 2
     kind = "max"
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__doc__ = _pool_doc(cls.__name__, cls.rank, cls.kind)  # each pooling layer's own numbers
+
     def __init__(self, pool_size=2, strides=None, padding="valid"):
         store_args(self, locals())
         check_int_tuple(self, "pool_size", pool_size, self.rank)
@@ -203,22 +207,18 @@ def _pool_doc(name, rank, kind):
 
 
 class MaxPool1D(_Pool):
-    __doc__ = _pool_doc("MaxPool1D", 1, "max")
     rank, kind = 1, "max"
 
 
 class MaxPool2D(_Pool):
-    __doc__ = _pool_doc("MaxPool2D", 2, "max")
     rank, kind = 2, "max"
 
 
 class AvgPool1D(_Pool):
-    __doc__ = _pool_doc("AvgPool1D", 1, "avg")
     rank, kind = 1, "avg"
 
 
 class AvgPool2D(_Pool):
-    __doc__ = _pool_doc("AvgPool2D", 2, "avg")
     rank, kind = 2, "avg"
 
 
@@ -233,9 +233,7 @@ def _global_mask(mask, X):
     return mask[:, :, None]
 
 
-class GlobalAvgPool(Layer):
-    """Average over every axis except the batch and the (last) channel axis.
-
+_GLOBAL_DOC = """
     Works for 1-D ``(n, steps, c)`` and 2-D ``(n, h, w, c)`` inputs alike.
 
     Shape
@@ -247,7 +245,33 @@ class GlobalAvgPool(Layer):
     ----------
     output_shape : tuple of int
         ``(channels,)``. The layer has no parameters.
+"""
 
+
+class _GlobalPool(Layer):
+    """A reduction over every axis but the batch and channel axes (subclasses: ``forward`` and ``backward``)."""
+
+    def __init__(self):
+        pass
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) < 2:
+            raise ValueError(f"{type(self).__name__} needs spatial axes; got sample shape {tuple(input_shape)}")
+        return (input_shape[-1],)
+
+    def _float_input(self, X):
+        X = np.asarray(X)
+        if not np.issubdtype(X.dtype, np.floating):
+            X = X.astype(self.dtype)
+        return X
+
+    def compute_mask(self, mask, X=None):
+        return None
+
+
+class GlobalAvgPool(_GlobalPool):
+    """Average over every axis except the batch and the (last) channel axis.
+%s
     Notes
     -----
     With a boolean sequence ``mask`` of shape ``(n_samples, steps)`` (3-D
@@ -267,18 +291,8 @@ class GlobalAvgPool(Layer):
     array([16.5, 17.5, 18.5])
     """
 
-    def __init__(self):
-        pass
-
-    def compute_output_shape(self, input_shape):
-        if len(input_shape) < 2:
-            raise ValueError(f"GlobalAvgPool needs spatial axes; got sample shape {tuple(input_shape)}")
-        return (input_shape[-1],)
-
     def forward(self, X, training=False, mask=None):
-        X = np.asarray(X)
-        if not np.issubdtype(X.dtype, np.floating):
-            X = X.astype(self.dtype)
+        X = self._float_input(X)
         axes = tuple(range(1, X.ndim - 1))
         m = _global_mask(mask, X)
         weight = None
@@ -304,25 +318,10 @@ class GlobalAvgPool(Layer):
             return np.broadcast_to(dY.reshape(bshape) * scale, shape).copy()
         return self._cache_weight * dY[:, None, :]
 
-    def compute_mask(self, mask, X=None):
-        return None
 
-
-class GlobalMaxPool(Layer):
+class GlobalMaxPool(_GlobalPool):
     """Maximum over every axis except the batch and the (last) channel axis.
-
-    Works for 1-D ``(n, steps, c)`` and 2-D ``(n, h, w, c)`` inputs alike.
-
-    Shape
-    -----
-    - Input: ``(n_samples, *spatial, channels)``.
-    - Output: ``(n_samples, channels)``.
-
-    Attributes
-    ----------
-    output_shape : tuple of int
-        ``(channels,)``. The layer has no parameters.
-
+%s
     Notes
     -----
     With a boolean sequence ``mask`` of shape ``(n_samples, steps)`` (3-D
@@ -342,18 +341,8 @@ class GlobalMaxPool(Layer):
     array([[2., 8.]])
     """
 
-    def __init__(self):
-        pass
-
-    def compute_output_shape(self, input_shape):
-        if len(input_shape) < 2:
-            raise ValueError(f"GlobalMaxPool needs spatial axes; got sample shape {tuple(input_shape)}")
-        return (input_shape[-1],)
-
     def forward(self, X, training=False, mask=None):
-        X = np.asarray(X)
-        if not np.issubdtype(X.dtype, np.floating):
-            X = X.astype(self.dtype)
+        X = self._float_input(X)
         n, c = X.shape[0], X.shape[-1]
         flat = X.reshape(n, -1, c)
         m = _global_mask(mask, X)
@@ -382,5 +371,8 @@ class GlobalMaxPool(Layer):
         np.put_along_axis(dX, self._cache_arg[:, None, :], dY[:, None, :], axis=1)
         return dX.reshape(shape)
 
-    def compute_mask(self, mask, X=None):
-        return None
+
+for _cls in (GlobalAvgPool, GlobalMaxPool):
+    _cls.__doc__ = _cls.__doc__ % _GLOBAL_DOC
+
+del _cls

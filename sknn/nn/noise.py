@@ -7,7 +7,7 @@ the training generator (see :meth:`Layer.rng_for_training`).
 import numpy as np
 
 from ._checks import check_real
-from .layer import Layer
+from .layer import Layer, same_shape_doc
 
 __all__ = ["GaussianNoise", "MaskingNoise"]
 
@@ -47,6 +47,7 @@ class _InputMask(_Noise):
         return dY
 
 
+@same_shape_doc
 class GaussianNoise(_Noise):
     """Add zero-mean Gaussian noise of standard deviation ``stddev`` in training.
 
@@ -54,11 +55,7 @@ class GaussianNoise(_Noise):
     ----------
     stddev : float, default=0.1
         Standard deviation of the additive noise (0 disables it).
-
-    Shape
-    -----
-    Input: any. Output: same as the input.
-
+%s
     Examples
     --------
     >>> import numpy as np
@@ -87,6 +84,7 @@ class GaussianNoise(_Noise):
         return dY
 
 
+@same_shape_doc
 class MaskingNoise(_InputMask):
     """Set a random fraction ``rate`` of the inputs to zero in training.
 
@@ -97,11 +95,7 @@ class MaskingNoise(_InputMask):
     ----------
     rate : float in [0, 1), default=0.1
         Fraction of the inputs zeroed.
-
-    Shape
-    -----
-    Input: any. Output: same as the input.
-    """
+%s    """
 
     def __init__(self, rate=0.1):
         check_real(self, "rate", rate, low=0.0, high=1.0, high_open=True)

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .conv import _from_2d, _ScratchMixin, _to_2d, _tuple
+from .conv import _from_2d, _ScratchMixin, _shape_section, _to_2d, _tuple
 from ._checks import check_choice, check_int_tuple
 from ._registry import store_args
 from .layer import Layer
@@ -162,10 +162,7 @@ _POOL_DOC = """{rank}-D {what} pooling over channels-last inputs.
         ``"same"`` gives ``ceil(input / stride)`` outputs (TensorFlow/Keras
         convention); {pad_note}
 
-    Shape
-    -----
-    - Input: ``{in_shape}``.
-    - Output: ``{out_shape}``.
+    {shape}
 
     Attributes
     ----------
@@ -197,10 +194,10 @@ def _pool_doc(name, rank, kind):
                if max_ else "The gradient is shared equally by each window's inputs.")
         + (" A sequence mask is carried through: an output step is valid when"
            " its window covers at least one valid step." if rank == 1 else ""),
-        in_shape="(n_samples, steps, channels)" if rank == 1
-        else "(n_samples, height, width, channels)",
-        out_shape="(n_samples, new_steps, channels)" if rank == 1
-        else "(n_samples, new_height, new_width, channels)",
+        shape=_shape_section(
+            "(n_samples, steps, channels)" if rank == 1 else "(n_samples, height, width, channels)",
+            "(n_samples, new_steps, channels)" if rank == 1 else "(n_samples, new_height, new_width, channels)",
+        ),
         example_in="(10, 4)" if rank == 1 else "(6, 6, 3)",
         example_out="(5, 4)" if rank == 1 else "(3, 3, 3)",
     )

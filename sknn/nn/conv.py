@@ -393,7 +393,7 @@ def _shape_section(in_shape, out_shape):
 
 
 def _conv_doc(name, rank):
-    """The docstring of the {rank}-D convolution layer ``name``."""
+    """The docstring of ``name``, the convolution layer of rank ``rank`` (1 or 2)."""
     one = rank == 1
     doc = _CONV_DOC.format(
         rank=rank, pair="" if one else " or pair of int", name=name,

@@ -168,8 +168,7 @@ class Dropout(_InputMask):
 %s    """
 
     def __init__(self, rate=0.5):
-        check_real(self, "rate", rate, low=0.0, high=1.0, high_open=True)
-        self.rate = rate
+        super().__init__(rate)
 
     def _draw_mask(self, rng, X):
         keep = 1.0 - self.rate

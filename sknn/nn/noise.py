@@ -30,6 +30,10 @@ class _Noise(Layer):
 class _InputMask(_Noise):
     """Multiply the inputs by a random mask in training (``_draw_mask``), unless ``rate`` is 0."""
 
+    def __init__(self, rate):
+        check_real(self, "rate", rate, low=0.0, high=1.0, high_open=True)
+        self.rate = rate
+
     def forward(self, X, training=False, mask=None):
         if not training:
             return X
@@ -98,8 +102,7 @@ class MaskingNoise(_InputMask):
 %s    """
 
     def __init__(self, rate=0.1):
-        check_real(self, "rate", rate, low=0.0, high=1.0, high_open=True)
-        self.rate = rate
+        super().__init__(rate)
 
     def _draw_mask(self, rng, X):
         return rng.random(X.shape, dtype=np.float32) >= self.rate

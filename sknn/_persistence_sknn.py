@@ -68,17 +68,27 @@ def check_ngram_range(value, where, context):
 _LB_ATTRS = ("neg_label", "pos_label", "sparse_output", "y_type_", "sparse_input_", "classes_")
 
 
+def _encode_attrs(enc, obj, tag, names, where):
+    """``{tag: {name: encoded attribute}}`` for the attributes ``names`` of ``obj``."""
+    return {tag: {a: enc.value(getattr(obj, a), f"{where}.{a}") for a in names}}
+
+
+def _decode_attrs(dec, v, tag, names, where, depth):
+    """The decoded attributes of ``{tag: {name: value}}``, which must hold exactly ``names``."""
+    expect_keys(v, (tag,), where=where)
+    body = expect_keys(v[tag], names, where=where)
+    return {k: dec.value(x, f"{where}.{k}", depth) for k, x in body.items()}
+
+
 def _encode_lb(enc, lb, where):
     missing = [a for a in _LB_ATTRS if not hasattr(lb, a)]
     if missing or set(vars(lb)) != set(_LB_ATTRS):
         refuse("unsupported", f"{where}: only a fitted LabelBinarizer can be saved.")
-    return {"__label_binarizer__": {a: enc.value(getattr(lb, a), f"{where}.{a}") for a in _LB_ATTRS}}
+    return _encode_attrs(enc, lb, "__label_binarizer__", _LB_ATTRS, where)
 
 
 def _decode_lb(dec, v, where, depth):
-    expect_keys(v, ("__label_binarizer__",), where=where)
-    body = expect_keys(v["__label_binarizer__"], _LB_ATTRS, where=where)
-    attrs = {k: dec.value(x, f"{where}.{k}", depth) for k, x in body.items()}
+    attrs = _decode_attrs(dec, v, "__label_binarizer__", _LB_ATTRS, where, depth)
     if attrs["neg_label"] != 0 or attrs["pos_label"] != 1 or attrs["sparse_output"] is not False:
         refuse("range", f"{where}: sknn's label binarizers have neg_label=0, pos_label=1, dense output.")
     Str("binary", "multiclass", "multilabel-indicator")(attrs["y_type_"], f"{where}.y_type_")
@@ -115,13 +125,11 @@ _VOCAB_ATTRS = ("kind", "max_features", "min_df", "lowercase", "token_pattern", 
 def _encode_vocab(enc, vocab, where):
     if set(vars(vocab)) != set(_VOCAB_ATTRS):
         refuse("unsupported", f"{where}: an unfitted or unknown vocabulary state ({sorted(vars(vocab))}).")
-    return {"__vocabulary__": {a: enc.value(getattr(vocab, a), f"{where}.{a}") for a in _VOCAB_ATTRS}}
+    return _encode_attrs(enc, vocab, "__vocabulary__", _VOCAB_ATTRS, where)
 
 
 def _decode_vocab(dec, v, where, depth):
-    expect_keys(v, ("__vocabulary__",), where=where)
-    body = expect_keys(v["__vocabulary__"], _VOCAB_ATTRS, where=where)
-    a = {k: dec.value(x, f"{where}.{k}", depth) for k, x in body.items()}
+    a = _decode_attrs(dec, v, "__vocabulary__", _VOCAB_ATTRS, where, depth)
     Str("text", "tokens")(a["kind"], f"{where}.kind")
     Opt(Int(1))(a["max_features"], f"{where}.max_features")
     Either(Int(0), Float(lo=0.0, hi=1.0))(a["min_df"], f"{where}.min_df")

@@ -15,6 +15,20 @@ from ._heads import Reconstruction
 __all__ = ["AutoencoderTransformer"]
 
 
+_UNSUPERVISED_PARAMS = """Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None"""
+
+
+def _unsupervised_params(method):
+    """Fill the ``%s`` of ``method``'s docstring with its Parameters: X, y (ignored) and sample_weight."""
+    method.__doc__ = method.__doc__ % _UNSUPERVISED_PARAMS
+    return method
+
+
 class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EncoderDecoder):
     """Autoencoder as a transformer: ``transform`` gives the code.
 
@@ -184,15 +198,11 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return self._fit(X, None, sample_weight=sample_weight, incremental=False)
 
     @available_if(lambda est: est._check_solver())
+    @_unsupervised_params
     def partial_fit(self, X, y=None, sample_weight=None):
         """One epoch over X (creating the network on the first call).
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-        sample_weight : array-like of shape (n_samples,), default=None
+        %s
 
         Returns
         -------
@@ -256,15 +266,11 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         """
         return -self._head.errors(self, *self._reconstruction(X))
 
+    @_unsupervised_params
     def score(self, X, y=None, sample_weight=None):
         """Mean of :meth:`score_samples` (negative mean reconstruction error).
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-        sample_weight : array-like of shape (n_samples,), default=None
+        %s
 
         Returns
         -------

@@ -1,6 +1,6 @@
 """The engine: layers, losses, optimizers in pure NumPy (no scikit-learn import)."""
 
-from . import activations, initializers, lbfgs, linalg, losses, optimizers, schedules, sparse_grad
+from . import activations, initializers, lbfgs, linalg, losses, optimizers, pooling, schedules, sparse_grad
 from .activations import Activation
 from .conv import Conv1D, Conv2D
 from .dense import BatchNorm, Dense, Dropout, Flatten, Reshape
@@ -24,12 +24,7 @@ __all__ = [
     "Reshape",
     "Conv1D",
     "Conv2D",
-    "MaxPool1D",
-    "MaxPool2D",
-    "AvgPool1D",
-    "AvgPool2D",
-    "GlobalAvgPool",
-    "GlobalMaxPool",
+    *pooling.__all__,
     "SimpleRNN",
     "LSTM",
     "GRU",

@@ -12,7 +12,7 @@ from scipy.special import erf, expit
 
 from ._checks import check_real
 from ._registry import Registry
-from .layer import Layer
+from .layer import Layer, same_shape_doc
 
 __all__ = ["Activation", "get", "names", "softmax", "ELEMENTWISE", "ACTIVATIONS"]
 
@@ -148,6 +148,7 @@ def names(aliases=True):
 ACTIVATIONS = names()
 
 
+@same_shape_doc
 class Activation(Layer):
     """An element-wise (or, for softmax, row-wise) activation function.
 
@@ -159,11 +160,7 @@ class Activation(Layer):
     alpha : float or None
         Negative slope of "leaky_relu" (default 0.01) or scale of "elu"
         (default 1.0). Ignored by the others.
-
-    Shape
-    -----
-    Input: any. Output: same as the input.
-
+%s
     Examples
     --------
     >>> import numpy as np

@@ -3,11 +3,12 @@
 import numpy as np
 
 from ._checks import check_real
-from .layer import Layer
+from .layer import Layer, same_shape_doc
 
 __all__ = ["ActivityL1"]
 
 
+@same_shape_doc
 class ActivityL1(Layer):
     """Identity layer adding ``strength * mean_i sum_j |X_ij|`` to the loss.
 
@@ -25,11 +26,7 @@ class ActivityL1(Layer):
     ----------
     strength : float, default=1e-3
         Weight of the penalty (0 disables it).
-
-    Shape
-    -----
-    Input: any. Output: same as the input.
-
+%s
     Examples
     --------
     >>> import numpy as np

@@ -358,10 +358,7 @@ _CONV_DOC = """{rank}-D convolution over channels-last inputs.
         Name in :mod:`sknn.nn.initializers` or a callable
         ``init(shape, fan_in, fan_out, rng, dtype)``.
 
-    Shape
-    -----
-    - Input: ``{in_shape}``.
-    - Output: ``{out_shape}``.
+    {shape}
 
     Attributes
     ----------
@@ -386,32 +383,44 @@ _CONV_DOC = """{rank}-D convolution over channels-last inputs.
     """
 
 
-class Conv1D(_Conv):
-    rank = 1
+
+def _shape_section(in_shape, out_shape):
+    """The Shape section of a convolution or pooling layer's docstring."""
+    return f"""Shape
+    -----
+    - Input: ``{in_shape}``.
+    - Output: ``{out_shape}``."""
 
 
-class Conv2D(_Conv):
-    rank = 2
-
-
-Conv1D.__doc__ = _CONV_DOC.format(
-    rank=1, pair="", name="Conv1D",
-    in_shape="(n_samples, steps, in_channels)",
-    out_shape="(n_samples, new_steps, filters)",
-    kernel_shape="(kernel_size, in_channels, filters)",
-    fan_in="kernel_size * in_channels", fan_out="kernel_size * filters",
-    example_in="(10, 4)", example_out="(10, 8)", example_fwd="(2, 10, 8)",
-) + """
+def _conv_doc(name, rank):
+    """The docstring of ``name``, the convolution layer of rank ``rank`` (1 or 2)."""
+    one = rank == 1
+    doc = _CONV_DOC.format(
+        rank=rank, pair="" if one else " or pair of int", name=name,
+        shape=_shape_section("(n_samples, steps, in_channels)" if one else "(n_samples, height, width, in_channels)",
+                             "(n_samples, new_steps, filters)" if one else "(n_samples, new_height, new_width, filters)"),
+        kernel_shape="(kernel_size, in_channels, filters)" if one else "(kh, kw, in_channels, filters)",
+        fan_in="kernel_size * in_channels" if one else "kh * kw * in_channels",
+        fan_out="kernel_size * filters" if one else "kh * kw * filters",
+        example_in="(10, 4)" if one else "(6, 6, 3)",
+        example_out="(10, 8)" if one else "(6, 6, 8)",
+        example_fwd="(2, 10, 8)" if one else "(2, 6, 6, 8)",
+    )
+    if one:
+        doc += """
     Notes
     -----
     A sequence mask is carried through: an output step is valid when its
     window covers at least one valid input step.
     """
-Conv2D.__doc__ = _CONV_DOC.format(
-    rank=2, pair=" or pair of int", name="Conv2D",
-    in_shape="(n_samples, height, width, in_channels)",
-    out_shape="(n_samples, new_height, new_width, filters)",
-    kernel_shape="(kh, kw, in_channels, filters)",
-    fan_in="kh * kw * in_channels", fan_out="kh * kw * filters",
-    example_in="(6, 6, 3)", example_out="(6, 6, 8)", example_fwd="(2, 6, 6, 8)",
-)
+    return doc
+
+
+class Conv1D(_Conv):
+    __doc__ = _conv_doc("Conv1D", 1)
+    rank = 1
+
+
+class Conv2D(_Conv):
+    __doc__ = _conv_doc("Conv2D", 2)
+    rank = 2

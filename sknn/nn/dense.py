@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from . import initializers
 from ._checks import check_int, check_real
 from ._registry import store_args
-from .layer import Layer
+from .layer import Layer, same_shape_doc
 from .noise import _InputMask
 from .sparse_grad import RowSparseGrad
 from .linalg import inference_product
@@ -154,6 +154,7 @@ class Dense(Layer):
         grad.assign(X.indices, contrib)
 
 
+@same_shape_doc
 class Dropout(_InputMask):
     """Randomly zero a fraction ``rate`` of the inputs during training.
 
@@ -164,15 +165,10 @@ class Dropout(_InputMask):
     ----------
     rate : float in [0, 1)
         Fraction of the inputs dropped.
-
-    Shape
-    -----
-    Input: any. Output: same as the input.
-    """
+%s    """
 
     def __init__(self, rate=0.5):
-        check_real(self, "rate", rate, low=0.0, high=1.0, high_open=True)
-        self.rate = rate
+        super().__init__(rate)
 
     def _draw_mask(self, rng, X):
         keep = 1.0 - self.rate

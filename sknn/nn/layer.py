@@ -133,6 +133,19 @@ def _listed(field, doc):
     return property(lambda self: [getattr(p, field) for p in self.parameters()], doc=doc)
 
 
+_SAME_SHAPE_DOC = """
+    Shape
+    -----
+    Input: any. Output: same as the input.
+"""
+
+
+def same_shape_doc(cls):
+    """Class decorator: fill the ``%s`` of ``cls``'s docstring with the Shape section of a shape-preserving layer."""
+    cls.__doc__ = cls.__doc__ % _SAME_SHAPE_DOC
+    return cls
+
+
 class Layer:
     """Base class of every layer.
 

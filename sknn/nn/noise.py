@@ -7,7 +7,7 @@ the training generator (see :meth:`Layer.rng_for_training`).
 import numpy as np
 
 from ._checks import check_real
-from .layer import Layer
+from .layer import Layer, same_shape_doc
 
 __all__ = ["GaussianNoise", "MaskingNoise"]
 
@@ -30,6 +30,10 @@ class _Noise(Layer):
 class _InputMask(_Noise):
     """Multiply the inputs by a random mask in training (``_draw_mask``), unless ``rate`` is 0."""
 
+    def __init__(self, rate):
+        check_real(self, "rate", rate, low=0.0, high=1.0, high_open=True)
+        self.rate = rate
+
     def forward(self, X, training=False, mask=None):
         if not training:
             return X
@@ -47,6 +51,7 @@ class _InputMask(_Noise):
         return dY
 
 
+@same_shape_doc
 class GaussianNoise(_Noise):
     """Add zero-mean Gaussian noise of standard deviation ``stddev`` in training.
 
@@ -54,11 +59,7 @@ class GaussianNoise(_Noise):
     ----------
     stddev : float, default=0.1
         Standard deviation of the additive noise (0 disables it).
-
-    Shape
-    -----
-    Input: any. Output: same as the input.
-
+%s
     Examples
     --------
     >>> import numpy as np
@@ -87,6 +88,7 @@ class GaussianNoise(_Noise):
         return dY
 
 
+@same_shape_doc
 class MaskingNoise(_InputMask):
     """Set a random fraction ``rate`` of the inputs to zero in training.
 
@@ -97,15 +99,10 @@ class MaskingNoise(_InputMask):
     ----------
     rate : float in [0, 1), default=0.1
         Fraction of the inputs zeroed.
-
-    Shape
-    -----
-    Input: any. Output: same as the input.
-    """
+%s    """
 
     def __init__(self, rate=0.1):
-        check_real(self, "rate", rate, low=0.0, high=1.0, high_open=True)
-        self.rate = rate
+        super().__init__(rate)
 
     def _draw_mask(self, rng, X):
         return rng.random(X.shape, dtype=np.float32) >= self.rate

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .conv import _from_2d, _ScratchMixin, _to_2d, _tuple
+from .conv import _from_2d, _ScratchMixin, _shape_section, _to_2d, _tuple
 from ._checks import check_choice, check_int_tuple
 from ._registry import store_args
 from .layer import Layer
@@ -29,6 +29,10 @@ __all__ = [
 class _Pool(_ScratchMixin, Layer):
     rank = 2
     kind = "max"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__doc__ = _pool_doc(cls.__name__, cls.rank, cls.kind)  # each pooling layer's own numbers
 
     def __init__(self, pool_size=2, strides=None, padding="valid"):
         store_args(self, locals())
@@ -158,10 +162,7 @@ _POOL_DOC = """{rank}-D {what} pooling over channels-last inputs.
         ``"same"`` gives ``ceil(input / stride)`` outputs (TensorFlow/Keras
         convention); {pad_note}
 
-    Shape
-    -----
-    - Input: ``{in_shape}``.
-    - Output: ``{out_shape}``.
+    {shape}
 
     Attributes
     ----------
@@ -193,32 +194,28 @@ def _pool_doc(name, rank, kind):
                if max_ else "The gradient is shared equally by each window's inputs.")
         + (" A sequence mask is carried through: an output step is valid when"
            " its window covers at least one valid step." if rank == 1 else ""),
-        in_shape="(n_samples, steps, channels)" if rank == 1
-        else "(n_samples, height, width, channels)",
-        out_shape="(n_samples, new_steps, channels)" if rank == 1
-        else "(n_samples, new_height, new_width, channels)",
+        shape=_shape_section(
+            "(n_samples, steps, channels)" if rank == 1 else "(n_samples, height, width, channels)",
+            "(n_samples, new_steps, channels)" if rank == 1 else "(n_samples, new_height, new_width, channels)",
+        ),
         example_in="(10, 4)" if rank == 1 else "(6, 6, 3)",
         example_out="(5, 4)" if rank == 1 else "(3, 3, 3)",
     )
 
 
 class MaxPool1D(_Pool):
-    __doc__ = _pool_doc("MaxPool1D", 1, "max")
     rank, kind = 1, "max"
 
 
 class MaxPool2D(_Pool):
-    __doc__ = _pool_doc("MaxPool2D", 2, "max")
     rank, kind = 2, "max"
 
 
 class AvgPool1D(_Pool):
-    __doc__ = _pool_doc("AvgPool1D", 1, "avg")
     rank, kind = 1, "avg"
 
 
 class AvgPool2D(_Pool):
-    __doc__ = _pool_doc("AvgPool2D", 2, "avg")
     rank, kind = 2, "avg"
 
 
@@ -233,9 +230,7 @@ def _global_mask(mask, X):
     return mask[:, :, None]
 
 
-class GlobalAvgPool(Layer):
-    """Average over every axis except the batch and the (last) channel axis.
-
+_GLOBAL_DOC = """
     Works for 1-D ``(n, steps, c)`` and 2-D ``(n, h, w, c)`` inputs alike.
 
     Shape
@@ -247,7 +242,33 @@ class GlobalAvgPool(Layer):
     ----------
     output_shape : tuple of int
         ``(channels,)``. The layer has no parameters.
+"""
 
+
+class _GlobalPool(Layer):
+    """A reduction over every axis but the batch and channel axes (subclasses: ``forward`` and ``backward``)."""
+
+    def __init__(self):
+        pass
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) < 2:
+            raise ValueError(f"{type(self).__name__} needs spatial axes; got sample shape {tuple(input_shape)}")
+        return (input_shape[-1],)
+
+    def _float_input(self, X):
+        X = np.asarray(X)
+        if not np.issubdtype(X.dtype, np.floating):
+            X = X.astype(self.dtype)
+        return X
+
+    def compute_mask(self, mask, X=None):
+        return None
+
+
+class GlobalAvgPool(_GlobalPool):
+    """Average over every axis except the batch and the (last) channel axis.
+%s
     Notes
     -----
     With a boolean sequence ``mask`` of shape ``(n_samples, steps)`` (3-D
@@ -267,18 +288,8 @@ class GlobalAvgPool(Layer):
     array([16.5, 17.5, 18.5])
     """
 
-    def __init__(self):
-        pass
-
-    def compute_output_shape(self, input_shape):
-        if len(input_shape) < 2:
-            raise ValueError(f"GlobalAvgPool needs spatial axes; got sample shape {tuple(input_shape)}")
-        return (input_shape[-1],)
-
     def forward(self, X, training=False, mask=None):
-        X = np.asarray(X)
-        if not np.issubdtype(X.dtype, np.floating):
-            X = X.astype(self.dtype)
+        X = self._float_input(X)
         axes = tuple(range(1, X.ndim - 1))
         m = _global_mask(mask, X)
         weight = None
@@ -304,25 +315,10 @@ class GlobalAvgPool(Layer):
             return np.broadcast_to(dY.reshape(bshape) * scale, shape).copy()
         return self._cache_weight * dY[:, None, :]
 
-    def compute_mask(self, mask, X=None):
-        return None
 
-
-class GlobalMaxPool(Layer):
+class GlobalMaxPool(_GlobalPool):
     """Maximum over every axis except the batch and the (last) channel axis.
-
-    Works for 1-D ``(n, steps, c)`` and 2-D ``(n, h, w, c)`` inputs alike.
-
-    Shape
-    -----
-    - Input: ``(n_samples, *spatial, channels)``.
-    - Output: ``(n_samples, channels)``.
-
-    Attributes
-    ----------
-    output_shape : tuple of int
-        ``(channels,)``. The layer has no parameters.
-
+%s
     Notes
     -----
     With a boolean sequence ``mask`` of shape ``(n_samples, steps)`` (3-D
@@ -342,18 +338,8 @@ class GlobalMaxPool(Layer):
     array([[2., 8.]])
     """
 
-    def __init__(self):
-        pass
-
-    def compute_output_shape(self, input_shape):
-        if len(input_shape) < 2:
-            raise ValueError(f"GlobalMaxPool needs spatial axes; got sample shape {tuple(input_shape)}")
-        return (input_shape[-1],)
-
     def forward(self, X, training=False, mask=None):
-        X = np.asarray(X)
-        if not np.issubdtype(X.dtype, np.floating):
-            X = X.astype(self.dtype)
+        X = self._float_input(X)
         n, c = X.shape[0], X.shape[-1]
         flat = X.reshape(n, -1, c)
         m = _global_mask(mask, X)
@@ -382,5 +368,8 @@ class GlobalMaxPool(Layer):
         np.put_along_axis(dX, self._cache_arg[:, None, :], dY[:, None, :], axis=1)
         return dX.reshape(shape)
 
-    def compute_mask(self, mask, X=None):
-        return None
+
+for _cls in (GlobalAvgPool, GlobalMaxPool):
+    _cls.__doc__ = _cls.__doc__ % _GLOBAL_DOC
+
+del _cls

@@ -38,6 +38,33 @@ class _Pass:
         self.__dict__.update(fields)
 
 
+_CELL_DOC_TAIL = """
+    Shape
+    -----
+    - ``forward_step`` input ``xw_t``: ``(n_samples, {n_gates} * units)``; states
+      ``(n_samples, units)``.
+
+    Attributes
+    ----------
+    n_gates : int
+        Number of gate blocks ({n_gates}) in ``kernel`` and ``recurrent_kernel``.
+    n_states : int
+        Number of state arrays ({n_states}; the hidden state first).
+
+    Examples
+    --------
+    Cells are created by their layer's ``build``:
+
+    >>> import numpy as np
+    >>> from sknn.nn import {layer}
+    >>> layer = {layer}(3)
+    >>> layer.build((4, 2), np.random.default_rng(0))
+    (3,)
+    >>> type(layer.cell).__name__, layer.cell.n_gates, layer.cell.n_states
+    ('{cell}', {n_gates}, {n_states})
+    """
+
+
 class _Cell:
     """One time step of a recurrent layer (not a Layer: it owns no weights).
 
@@ -64,6 +91,13 @@ class _Cell:
     n_gates = 1
     n_states = 1
     separate_recurrent_grad = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # the Shape, Attributes and Examples sections every cell shares, with its numbers
+        cls.__doc__ = cls.__doc__.rstrip(" ") + _CELL_DOC_TAIL.format(
+            n_gates=cls.n_gates, n_states=cls.n_states, cell=cls.__name__, layer=cls.__name__[: -len("Cell")]
+        )
 
     def __init__(self, units):
         self.units = units
@@ -102,30 +136,6 @@ class SimpleRNNCell(_Cell):
         Size of the hidden state.
     activation : {"tanh", "relu"}
         Non-linearity.
-
-    Shape
-    -----
-    - ``forward_step`` input ``xw_t``: ``(n_samples, 1 * units)``; states
-      ``(n_samples, units)``.
-
-    Attributes
-    ----------
-    n_gates : int
-        Number of gate blocks (1) in ``kernel`` and ``recurrent_kernel``.
-    n_states : int
-        Number of state arrays (1; the hidden state first).
-
-    Examples
-    --------
-    Cells are created by their layer's ``build``:
-
-    >>> import numpy as np
-    >>> from sknn.nn import SimpleRNN
-    >>> layer = SimpleRNN(3)
-    >>> layer.build((4, 2), np.random.default_rng(0))
-    (3,)
-    >>> type(layer.cell).__name__, layer.cell.n_gates, layer.cell.n_states
-    ('SimpleRNNCell', 1, 1)
     """
 
     def __init__(self, units, activation="tanh"):
@@ -176,30 +186,6 @@ class LSTMCell(_Cell):
         Size of the hidden and cell states.
     unit_forget_bias : bool
         Initialise the forget-gate bias to 1 (Jozefowicz et al., 2015).
-
-    Shape
-    -----
-    - ``forward_step`` input ``xw_t``: ``(n_samples, 4 * units)``; states
-      ``(n_samples, units)``.
-
-    Attributes
-    ----------
-    n_gates : int
-        Number of gate blocks (4) in ``kernel`` and ``recurrent_kernel``.
-    n_states : int
-        Number of state arrays (2; the hidden state first).
-
-    Examples
-    --------
-    Cells are created by their layer's ``build``:
-
-    >>> import numpy as np
-    >>> from sknn.nn import LSTM
-    >>> layer = LSTM(3)
-    >>> layer.build((4, 2), np.random.default_rng(0))
-    (3,)
-    >>> type(layer.cell).__name__, layer.cell.n_gates, layer.cell.n_states
-    ('LSTMCell', 4, 2)
     """
 
     n_gates = 4
@@ -304,30 +290,6 @@ class GRUCell(_Cell):
     ----------
     units : int
         Size of the hidden state.
-
-    Shape
-    -----
-    - ``forward_step`` input ``xw_t``: ``(n_samples, 3 * units)``; states
-      ``(n_samples, units)``.
-
-    Attributes
-    ----------
-    n_gates : int
-        Number of gate blocks (3) in ``kernel`` and ``recurrent_kernel``.
-    n_states : int
-        Number of state arrays (1; the hidden state first).
-
-    Examples
-    --------
-    Cells are created by their layer's ``build``:
-
-    >>> import numpy as np
-    >>> from sknn.nn import GRU
-    >>> layer = GRU(3)
-    >>> layer.build((4, 2), np.random.default_rng(0))
-    (3,)
-    >>> type(layer.cell).__name__, layer.cell.n_gates, layer.cell.n_states
-    ('GRUCell', 3, 1)
     """
 
     n_gates = 3

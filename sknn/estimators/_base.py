@@ -52,6 +52,10 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         training parameters; override to set a loop hook (e.g. ``resample``).
     ``_publish_state()``
         Derived fitted attributes (``coefs_``...) after each fit and on load; call ``super()``.
+    ``_stops_early(incremental)``
+        Whether a fit holds out a validation set (by default ``early_stopping``,
+        refused with ``partial_fit``); a preset whose default is early stopping
+        overrides it so that ``partial_fit`` still works with its defaults.
 
     A class docstring holding ``{declared_parameters}`` / ``{training_attributes}``
     on a line of its own gets the declared entries there (:mod:`~sknn.estimators._params`).

@@ -15,7 +15,9 @@ than one. sknn therefore sets the BLAS thread count itself around every
   still apply;
 * never more than the CPUs this process may run on;
 * one thread when the products of a batch are too small to gain from a split
-  (fewer than :data:`SPLIT_WORK` multiply-adds in the largest one);
+  (fewer than :data:`SPLIT_WORK` multiply-adds in the largest one); a
+  recurrent layer's step products count at 1 / :data:`STEP_SHARE` of their
+  size (see there);
 * at most :func:`set_blas_threads`'s value when one was set. On a machine you
   know to be shared, ``set_blas_threads(1)`` is the safe choice.
 
@@ -40,12 +42,22 @@ import threading
 from contextlib import contextmanager
 
 __all__ = ["set_blas_threads", "get_blas_threads", "blas_threads_for", "limited_blas_threads", "network_work",
-           "SPLIT_WORK"]
+           "SPLIT_WORK", "STEP_SHARE"]
 
 #: Products with fewer multiply-adds than this run on one thread (OpenBLAS keeps
 #: about 2.6e5 for itself; between that and this a split saves less than its
 #: synchronisation costs on a contended core).
 SPLIT_WORK = 1 << 22
+
+#: A recurrent layer (one whose class sets ``per_step_products``) makes one
+#: small product per time step, each followed by the cell's elementwise gate
+#: work that one thread does alone: a split saves little of a step's time and
+#: the second thread spins through the elementwise part. Measured on an LSTM(128)
+#: epoch at batch 64 (products of 4.2e6 multiply-adds; bench/rnn.py): 2 threads
+#: were 11 % quicker than 1 on a quiet 2-core machine and 2.4x slower with one
+#: busy process per core. So its weights count at 1 / STEP_SHARE of their size:
+#: steps split only from 4 x SPLIT_WORK multiply-adds.
+STEP_SHARE = 4
 
 _setting = None
 _lock = threading.Lock()
@@ -119,8 +131,10 @@ def network_work(net, n_rows):
     Every row meets each weight array at least once, so ``n_rows`` times the
     largest parameter is a lower bound for a dense layer's product and exact
     for it; convolutions and recurrent layers reuse weights, so they do more.
+    The weights of a recurrent layer count at 1 / :data:`STEP_SHARE` of their size.
     """
-    sizes = [p.size for p in net.params]
+    sizes = [p.size // (STEP_SHARE if getattr(layer, "per_step_products", False) else 1)
+             for layer in getattr(net, "layers", [net]) for p in layer.params]
     return n_rows * (max(sizes) if sizes else 0)
 
 

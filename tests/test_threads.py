@@ -161,3 +161,27 @@ def test_small_predictions_leave_the_threads_alone(monkeypatch):
         model.partial_fit(X, y)
         assert calls[: len(controllers)] == [1] * len(controllers)
         assert _blas_threads() == [2]
+
+
+def test_recurrent_step_products_need_step_share_times_the_work_to_split():
+    """A recurrent layer's weights count at 1 / STEP_SHARE: the LSTM of bench/rnn.py (batch 64, 128 units:
+    step products of 64 x 128 x 512 = SPLIT_WORK multiply-adds) trains on one thread, a Dense layer of the
+    same weight count on two."""
+    from sknn import RNNClassifier
+    from sknn.nn import LSTM, Dense, Sequential
+
+    lstm = Sequential([LSTM(128)])
+    lstm.build((100, 8), np.random.default_rng(0), np.float32)
+    dense = Sequential([Dense(512)])
+    dense.build((128,), np.random.default_rng(0), np.float32)
+    assert max(p.size for p in lstm.params) == max(p.size for p in dense.params) == 128 * 512
+    assert sknn.threads.network_work(dense, 64) == 64 * 128 * 512 == sknn.threads.SPLIT_WORK
+    assert sknn.threads.network_work(lstm, 64) == 64 * 128 * 512 // sknn.threads.STEP_SHARE
+    assert sknn.threads.network_work(lstm, 64 * sknn.threads.STEP_SHARE) == sknn.threads.SPLIT_WORK
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((64, 6, 8)).astype(np.float32), np.arange(64) % 2
+    rec = _Record()
+    with threadpool_limits(2, user_api="blas"):
+        RNNClassifier(units=128, batch_size=64, max_iter=1, callbacks=[rec], random_state=0).fit(X, y)
+    assert set(rec.seen) == {1}

@@ -80,6 +80,9 @@ class Recurrent(Layer):
     (2,)
     """
 
+    #: its products come one per time step, between elementwise cell work (see sknn.threads)
+    per_step_products = True
+
     def __init__(
         self,
         units,
@@ -421,6 +424,8 @@ class Bidirectional(Layer):
     >>> layer.forward(np.ones((2, 6, 3))).shape
     (2, 8)
     """
+
+    per_step_products = True  # as the wrapped layer's
 
     def __init__(self, layer, merge_mode="concat"):
         if not isinstance(layer, Recurrent):

@@ -56,6 +56,7 @@ from .nn._registry import store_args
 from ._divergence import BLOWUP_FACTOR, NON_FINITE_MESSAGE, DivergenceGuard, DivergenceWarning, restore, snapshot
 from ._full_batch import FullBatchFit
 from .inference import _take, predict_raw
+from .nn.linalg import plain_products
 from .utils.callbacks import CallbackList
 
 __all__ = ["TrainingConfig", "FitState", "Validation", "DivergenceWarning", "Trainer", "BLOWUP_FACTOR", "SOLVERS",
@@ -276,7 +277,10 @@ class Trainer(DivergenceGuard, FullBatchFit):
         opt.learning_rate = st.schedule.start(cfg.learning_rate_init, cfg.max_iter)
 
     def _inference(self, X, mask=None):
-        return predict_raw(self.net, X, mask)
+        # the loop's own evaluations: plain BLAS products (reproducible for these fixed
+        # batches; only predict needs results independent of the batch, see sknn.nn.linalg)
+        with plain_products():
+            return predict_raw(self.net, X, mask)
 
     def _validate(self, val):
         with np.errstate(all="ignore"):

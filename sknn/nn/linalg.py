@@ -9,7 +9,11 @@ inference every float32 product of the engine goes through
 row alone, whatever the BLAS library, kernel, thread count, batch size or row
 order. Float64 networks keep plain BLAS, as scikit-learn does: their results
 are independent of the batch up to the summation order (about 1e-16).
-Training keeps plain (fast) float32 BLAS.
+Training keeps plain (fast) float32 BLAS, and so does the training loop's own
+evaluation of the network (the divergence guard's reference loss, the
+validation scores of early stopping) inside :func:`plain_products`: it needs
+the same value each run, which plain BLAS gives for a fixed batch and thread
+count, not a value independent of the batch.
 
 **How.** For ``s = sum_k a_k b_k + bias`` (float32 inputs), :class:`ExactProduct`
 computes ``v = float64(A) @ float64(B)`` with BLAS, the bias entering as one
@@ -52,10 +56,11 @@ Accelerate's ``dgemm``.
 
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["ExactProduct", "exact_matmul", "inference_product"]
+__all__ = ["ExactProduct", "exact_matmul", "inference_product", "plain_products"]
 
 _U = 2.0**-53  # unit roundoff of float64
 # elements of the float64 temporaries per row block (about 2 MB each)
@@ -261,11 +266,43 @@ def _prepared(B, bias):
     return product
 
 
+_local = threading.local()
+
+
+@contextmanager
+def plain_products():
+    """Within the block, in this thread only, inference uses plain BLAS products.
+
+    For the training loop's evaluations of the network, which must be
+    reproducible (they are, for a fixed batch and thread count) but need not be
+    independent of the batch, and would pay 3-5x for the exact product. Other
+    threads' predictions are unaffected.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn.nn.linalg import inference_product, plain_products
+    >>> B = np.ones((2, 2), dtype=np.float32)
+    >>> type(inference_product(B)).__name__
+    'ExactProduct'
+    >>> with plain_products():
+    ...     type(inference_product(B)).__name__
+    '_PlainProduct'
+    """
+    previous = getattr(_local, "plain", False)
+    _local.plain = True
+    try:
+        yield
+    finally:
+        _local.plain = previous
+
+
 def inference_product(B, bias=None, training=False):
     """The product a layer should use for ``X @ B + bias``.
 
     Float32 inference gets :class:`ExactProduct` (batch-independent results);
-    training and float64 networks get plain BLAS.
+    training, float64 networks and the body of :func:`plain_products` get
+    plain BLAS.
 
     Parameters
     ----------
@@ -278,6 +315,7 @@ def inference_product(B, bias=None, training=False):
     product : callable
         ``product(A, out=None) -> A @ B + bias``.
     """
-    if not training and B.dtype == np.float32 and (bias is None or bias.dtype == np.float32):
+    if (not training and B.dtype == np.float32 and (bias is None or bias.dtype == np.float32)
+            and not getattr(_local, "plain", False)):
         return _prepared(B, bias)
     return _PlainProduct(B, bias)

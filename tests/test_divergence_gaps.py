@@ -264,3 +264,27 @@ def test_a_diverged_warm_start_without_a_better_validation_epoch_keeps_its_start
     assert START in divergence_message(record)
     assert_params_equal(net, start)
     assert state.diverged and np.isnan(state.validation_scores_[-1]) and len(state.validation_scores_) == 4
+
+
+@pytest.mark.parametrize("score_sign, clause", [(-1.0, "the weights of the best validation score were kept"),
+                                                 (+1.0, "the weights it started from were kept")])
+def test_a_diverged_early_stopping_fit_names_the_weights_it_kept(score_sign, clause):
+    """Scored by -MSE the best epoch beats the start; by +MSE (a score training only lowers) the start wins.
+    The clause is matched whole, between the sentence's start and the advice that follows it."""
+    X, y = tiny_problem()
+    Xv, yv = tiny_problem(seed=1, n=16)
+    validation = Validation(Xv, yv, lambda raw: score_sign * float(np.mean((raw - yv) ** 2)))
+    net = dense_net()
+    trainer = trainer_for(net)
+    original, epochs = trainer.run_epoch, [0]
+
+    def run_epoch(*args):
+        epochs[0] += 1
+        value = original(*args)
+        return value if epochs[0] < 3 else 3 * BLOWUP_FACTOR * trainer.state.reference_loss
+
+    trainer.run_epoch = run_epoch
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        trainer.fit(X, y, validation=validation)
+    assert f" at epoch 3. Training stopped and {clause}. Lower learning_rate_init" in divergence_message(record)

@@ -37,6 +37,7 @@ TAB = "orangecontrib/text/datasets/{}.tab"
 # candidate TextClassifier settings scored by run(search=True); {} is the shipped default
 CANDIDATES = {
     "default": {},
+    "former-default": {"early_stopping": False, "max_iter": 10, "n_iter_no_change": 10},  # until issue 12
     "bigrams": {"ngram_range": (1, 2)},
     "early-stopping": {"early_stopping": True, "n_iter_no_change": 3, "max_iter": 50},
     "emb128": {"embedding_dim": 128},

@@ -112,6 +112,7 @@ def main():
         "TextClassifier (mean)": TextClassifier(
             "mean", min_df=2, max_features=200000, embedding_dim=64,
             dropout=0.5, alpha=0.0, learning_rate_init=0.01, batch_size=32, max_iter=8,
+            early_stopping=False,  # tuned: eight epochs on every document, none held out
             random_state=0,
         ),
     }

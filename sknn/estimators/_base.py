@@ -7,6 +7,7 @@ layers (``_build_layers``). Training always goes through
 """
 
 import copy
+import math
 import numbers
 
 import numpy as np
@@ -23,7 +24,13 @@ from ..training import FitState, Trainer, Validation
 from ..utils.callbacks import CallbackSupportMixin, callback_bridge, with_callbacks
 from ..utils.validation import check_params
 from ._adapters import Tabular
-from ._params import STOCHASTIC_SOLVERS, TRAINING_CONSTRAINTS, fill_docstring, training_config
+from ._params import (
+    AUTO_EARLY_STOPPING_MIN_SAMPLES,
+    STOCHASTIC_SOLVERS,
+    TRAINING_CONSTRAINTS,
+    fill_docstring,
+    training_config,
+)
 
 __all__ = ["BaseNetwork", "NetworkClassifierMixin", "NetworkRegressorMixin", "store_params"]
 
@@ -53,9 +60,16 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
     ``_publish_state()``
         Derived fitted attributes (``coefs_``...) after each fit and on load; call ``super()``.
     ``_stops_early(incremental)``
-        Whether a fit holds out a validation set (by default ``early_stopping``,
-        refused with ``partial_fit``); a preset whose default is early stopping
-        overrides it so that ``partial_fit`` still works with its defaults.
+        Whether a fit may hold out a validation set, asked before the data are
+        read (by default ``early_stopping``, refused with ``partial_fit``;
+        ``'auto'``: any fit but ``partial_fit``); a preset whose default is early
+        stopping overrides it so that ``partial_fit`` still works with its defaults.
+    ``_early_stopping_on(y, y_enc)``
+        Whether the fit does hold out a validation set, asked once the targets are
+        checked and only when ``_stops_early`` said it may: always for
+        ``early_stopping=True``; for ``'auto'`` (presets declaring
+        :data:`~sknn.estimators._params.AUTO_EARLY_STOPPING`) when the data can
+        give the split.
 
     A class docstring holding ``{declared_parameters}`` / ``{training_attributes}``
     on a line of its own gets the declared entries there (:mod:`~sknn.estimators._params`).
@@ -105,6 +119,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         X = as_network_dtype(X, adapter.dtype(self, X) if first else self.network_.dtype)
         y_enc = head.encode(self, y, first=first, incremental=incremental and not first, classes=classes)
         sample_weight = self._sample_weight(sample_weight, X, y)
+        if stops_early:
+            stops_early = self._early_stopping_on(y, y_enc)
         if first:
             self._rng = self._make_rng()
             dtype = adapter.dtype(self, X)
@@ -119,6 +135,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         if stops_early:
             X, y_enc, sample_weight, mask, validation = self._split_validation(X, y, y_enc, sample_weight, mask)
         config = self._training_config()
+        config.early_stopping = validation is not None  # 'auto' resolved
         bridge = callback_bridge(
             self,
             task_name="partial_fit" if incremental else "fit",
@@ -182,11 +199,30 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             ) from None
 
     def _stops_early(self, incremental):
-        """Whether this fit holds out a validation set; estimators whose default is early stopping
-        override it so that ``partial_fit`` (one pass, nothing to stop) keeps working with their defaults."""
+        """Whether this fit may hold out a validation set; estimators whose default is early stopping
+        override it so that ``partial_fit`` (one pass, nothing to stop) keeps working with their defaults.
+        ``'auto'`` never applies to ``partial_fit``; the data decide the other fits (:meth:`_early_stopping_on`)."""
+        if isinstance(self.early_stopping, str):  # 'auto', the only string the constraints let through
+            return not incremental
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         return bool(self.early_stopping)
+
+    def _early_stopping_on(self, y, y_enc):
+        """Whether a fit that may stop early holds out a validation set: always, unless ``early_stopping``
+        is 'auto' and the data are too few for the split (see ``AUTO_EARLY_STOPPING``'s entry)."""
+        if not isinstance(self.early_stopping, str):
+            return True
+        n = y_enc.shape[0]
+        n_val = math.ceil(self.validation_fraction * n)  # as train_test_split counts it
+        if n < AUTO_EARLY_STOPPING_MIN_SAMPLES or n_val < 2:
+            return False
+        stratify = self._head.stratify(self, y, y_enc)
+        if stratify is None:
+            return True
+        # train_test_split's requirements for a stratified split
+        counts = np.unique(np.asarray(stratify), return_counts=True)[1]
+        return bool(counts.min() >= 2 and len(counts) <= min(n_val, n - n_val))
 
     def _split_validation(self, X, y, y_enc, sample_weight, mask):
         stratify = self._head.stratify(self, y, y_enc)

@@ -15,6 +15,11 @@ scikit-learn's style and its documentation. Everything else derives from
   of that ``__init__`` (:func:`fill_docstring`), and :data:`ATTRS_SLOT` the
   attributes every fitted network has.
 
+A preset that accepts more than the declaration (a value scikit-learn's MLPs
+refuse, such as ``early_stopping="auto"``) lists a :meth:`Param.variant` in its
+``_declared_variants``: :func:`declared_params` then gives that estimator's
+declaration, from which its constraints and docstring entries derive as above.
+
 scikit-learn needs explicit ``__init__`` signatures, so each estimator still
 lists the parameters; ``tests/estimators/test_declarations.py`` checks every
 signature and docstring against this declaration.
@@ -23,7 +28,7 @@ signature and docstring against this declaration.
 import inspect
 import re
 import textwrap
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -52,6 +57,9 @@ __all__ = [
     "ATTRS_SLOT",
     "DECLARED_DOC",
     "constraints_of",
+    "declared_params",
+    "AUTO_EARLY_STOPPING",
+    "AUTO_EARLY_STOPPING_MIN_SAMPLES",
     "training_config",
     "fill_docstring",
     "doc_snippet",
@@ -101,6 +109,12 @@ class Param:
     constraints: tuple
     type: str
     doc: str
+
+    def variant(self, **changes):
+        """This parameter as one preset declares it: the same name, with the given fields changed."""
+        if "name" in changes:
+            raise ValueError("a variant keeps the declared name")
+        return replace(self, **changes)
 
 
 def _unit(closed):
@@ -192,6 +206,45 @@ SHAPED_CONSTRAINTS = {
     **constraints_of(SHAPED_PARAMS),
 }
 
+#: The fewest training samples with which ``early_stopping="auto"`` holds out a validation set.
+AUTO_EARLY_STOPPING_MIN_SAMPLES = 1000
+
+_EARLY_STOPPING = next(p for p in TRAINING_PARAMS if p.name == "early_stopping")
+#: ``early_stopping`` with an ``'auto'`` value, for presets whose default stops early when the data allow
+#: it (``BaseNetwork._early_stopping_on`` decides). Not for the MLPs: scikit-learn's refuse ``'auto'``.
+AUTO_EARLY_STOPPING = _EARLY_STOPPING.variant(
+    default="auto",
+    constraints=_EARLY_STOPPING.constraints + (StrOptions({"auto"}),),
+    type="bool or 'auto'",
+    doc=_EARLY_STOPPING.doc + f" 'auto' turns it on when the fit has at least {AUTO_EARLY_STOPPING_MIN_SAMPLES:,} "
+    "samples and ``validation_fraction`` of them can be held out as the split needs it (for classifiers, "
+    "stratified: every class has at least 2 samples and both parts have room for one sample of every "
+    "class; for multilabel y, a random split of at least 2 samples), and off otherwise and for "
+    "``partial_fit`` (as ``HistGradientBoostingClassifier``'s 'auto', it decides by the data). Whether a "
+    "fit held out a validation set shows in ``validation_scores_`` (None when it did not).",
+)
+
+
+def declared_params(cls, params=TRAINING_PARAMS):
+    """The declarations ``cls`` follows: ``params``, with the preset's ``_declared_variants`` in place.
+
+    Parameters
+    ----------
+    cls : type
+        An estimator class; its optional ``_declared_variants`` is a tuple of :meth:`Param.variant`.
+    params : tuple of Param, default=TRAINING_PARAMS
+
+    Returns
+    -------
+    params : tuple of Param
+    """
+    variants = {v.name: v for v in getattr(cls, "_declared_variants", ())}
+    unknown = set(variants) - {p.name for p in TRAINING_PARAMS + SHAPED_PARAMS}
+    if unknown:
+        raise ValueError(f"{cls.__name__} declares variants of undeclared parameters: {sorted(unknown)}")
+    return tuple(variants.get(p.name, p) for p in params)
+
+
 #: A positive int (units, sizes, counts).
 POSITIVE_INT = [_AT_LEAST_ONE]
 #: Hidden sizes as scikit-learn declares them: one int, or a sequence of them.
@@ -250,11 +303,12 @@ def _entry(head, body, indent="    "):
 
 
 def declared_entries(cls, indent="    "):
-    """``{name: numpydoc entry}`` of the declared parameters ``cls.__init__`` takes, with its defaults."""
+    """``{name: numpydoc entry}`` of the declared parameters ``cls.__init__`` takes (its variants
+    included, see :func:`declared_params`), with its defaults."""
     signature = inspect.signature(cls.__init__).parameters
     return {
         p.name: _entry(f"{p.name} : {p.type}, default={signature[p.name].default!r}", p.doc, indent)
-        for p in _DECLARED.values()
+        for p in declared_params(cls, tuple(_DECLARED.values()))
         if p.name in signature
     }
 

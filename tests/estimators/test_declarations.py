@@ -13,7 +13,14 @@ import pytest
 from sklearn.base import ClassifierMixin
 
 import sknn
-from sknn.estimators._params import SHAPED_PARAMS, TRAINING_PARAMS, declared_entries, training_config
+from sknn.estimators._params import (
+    AUTO_EARLY_STOPPING,
+    SHAPED_PARAMS,
+    TRAINING_PARAMS,
+    declared_entries,
+    declared_params,
+    training_config,
+)
 from sknn.training import TrainingConfig
 
 PUBLIC = [getattr(sknn, name) for name in sknn.estimators.__all__]
@@ -21,7 +28,7 @@ SHAPED = {sknn.NeuralNetClassifier, sknn.NeuralNetRegressor, sknn.ConvNetClassif
           sknn.RNNClassifier, sknn.RNNRegressor}
 # the presets whose data calls for other defaults; every other default is the declared one
 OVERRIDES = {
-    sknn.TextClassifier: {"learning_rate_init": 0.01, "max_iter": 10},
+    sknn.TextClassifier: {"learning_rate_init": 0.01, "n_iter_no_change": 5, "early_stopping": "auto"},
     sknn.NeuralRecommender: {"solver": "adamw", "alpha": 1.0, "batch_size": 1024, "learning_rate_init": 0.003,
                              "max_iter": 200, "early_stopping": True},
 }
@@ -44,9 +51,36 @@ def documented_parameters(Est):
     return out
 
 
+# the presets that accept more than the declaration (a value scikit-learn's MLPs refuse), each by a variant
+VARIANTS = {sknn.TextClassifier: (AUTO_EARLY_STOPPING,)}
+
+
 def expected_params(Est):
-    declared = [p for p in TRAINING_PARAMS if p.name != "class_weight" or issubclass(Est, ClassifierMixin)]
+    declared = [p for p in declared_params(Est) if p.name != "class_weight" or issubclass(Est, ClassifierMixin)]
     return declared + (list(SHAPED_PARAMS) if Est in SHAPED else [])
+
+
+@pytest.mark.parametrize("Est", PUBLIC, ids=lambda E: E.__name__)
+def test_variants_are_the_listed_ones(Est):
+    assert tuple(getattr(Est, "_declared_variants", ())) == VARIANTS.get(Est, ())
+    for v in VARIANTS.get(Est, ()):
+        base = next(p for p in TRAINING_PARAMS if p.name == v.name)
+        # a variant widens the declaration: every value the declaration accepts stays valid
+        assert v.constraints[: len(base.constraints)] == base.constraints
+        assert v.doc.startswith(base.doc)
+
+
+@pytest.mark.parametrize("Est", [sknn.MLPClassifier, sknn.MLPRegressor], ids=lambda E: E.__name__)
+def test_the_mlps_refuse_auto_early_stopping_as_scikit_learn_does(Est):
+    X, y = [[0.0], [1.0], [0.0], [1.0]], [0, 1, 0, 1]
+    with pytest.raises(ValueError, match="early_stopping"):
+        Est(early_stopping="auto", max_iter=1).fit(X, y)
+    assert "'auto'" not in documented_parameters(Est)["early_stopping"]
+
+
+def test_a_variant_keeps_its_name():
+    with pytest.raises(ValueError, match="name"):
+        AUTO_EARLY_STOPPING.variant(name="stop_early")
 
 
 @pytest.mark.parametrize("Est", PUBLIC, ids=lambda E: E.__name__)

@@ -241,7 +241,8 @@ def test_integer_weights_equal_repeated_rows(case):
 # -- composition -------------------------------------------------------------------------------------------
 def test_text_pipeline_grid_search_and_cross_val_score():
     upper = FunctionTransformer(lambda docs: [d.upper() for d in docs])
-    pipe = make_pipeline(upper, CASES["text"][0](max_iter=60))
+    # n_iter_no_change=10: the patience this check was written with (TextClassifier's default is now 5)
+    pipe = make_pipeline(upper, CASES["text"][0](max_iter=60, n_iter_no_change=10))
     scores = cross_val_score(pipe, DOCS, LABELS, cv=3)
     assert scores.shape == (3,) and scores.min() > 0.6
     grid = GridSearchCV(CASES["text"][0](), {"embedding_dim": [2, 4]}, cv=2)

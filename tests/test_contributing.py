@@ -10,7 +10,8 @@ import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_iris, make_regression
 
-from sknn.estimators._params import TRAINING_PARAMS, declared_entries
+from sknn.estimators._params import TRAINING_PARAMS
+from sknn.estimators._params_doc import declared_entries
 
 PAGE = pathlib.Path(__file__).resolve().parents[1] / "docs" / "contributing.rst"
 

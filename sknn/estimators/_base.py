@@ -7,12 +7,10 @@ layers (``_build_layers``). Training always goes through
 """
 
 import copy
-import math
 import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, compute_sample_weight
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
@@ -20,17 +18,13 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from ..inference import as_network_dtype, predict_raw
 from ..nn import Sequential
 from ..nn._registry import store_args as store_params  # scikit-learn's rule: arguments stored as given
-from ..training import FitState, Trainer, Validation
+from ..training import FitState, Trainer
 from ..utils.callbacks import CallbackSupportMixin, callback_bridge, with_callbacks
 from ..utils.validation import check_params
 from ._adapters import Tabular
-from ._params import (
-    AUTO_EARLY_STOPPING_MIN_SAMPLES,
-    STOCHASTIC_SOLVERS,
-    TRAINING_CONSTRAINTS,
-    fill_docstring,
-    training_config,
-)
+from ._params import STOCHASTIC_SOLVERS, TRAINING_CONSTRAINTS, training_config
+from ._params_doc import fill_docstring
+from ._validation_split import holds_out, split_validation
 
 __all__ = ["BaseNetwork", "NetworkClassifierMixin", "NetworkRegressorMixin", "store_params"]
 
@@ -72,7 +66,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         give the split.
 
     A class docstring holding ``{declared_parameters}`` / ``{training_attributes}``
-    on a line of its own gets the declared entries there (:mod:`~sknn.estimators._params`).
+    on a line of its own gets the declared entries there (:mod:`~sknn.estimators._params_doc`).
     """
 
     _parameter_constraints = TRAINING_CONSTRAINTS
@@ -209,52 +203,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         return bool(self.early_stopping)
 
     def _early_stopping_on(self, y, y_enc):
-        """Whether a fit that may stop early holds out a validation set: always, unless ``early_stopping``
-        is 'auto' and the data are too few for the split (see ``AUTO_EARLY_STOPPING``'s entry)."""
-        if not isinstance(self.early_stopping, str):
-            return True
-        n = y_enc.shape[0]
-        n_val = math.ceil(self.validation_fraction * n)  # as train_test_split counts it
-        if n < AUTO_EARLY_STOPPING_MIN_SAMPLES or n_val < 2:
-            return False
-        stratify = self._head.stratify(self, y, y_enc)
-        if stratify is None:
-            return True
-        # train_test_split's requirements for a stratified split
-        counts = np.unique(np.asarray(stratify), return_counts=True)[1]
-        return bool(counts.min() >= 2 and len(counts) <= min(n_val, n - n_val))
+        """Whether a fit that may stop early holds out a validation set (see :func:`holds_out`)."""
+        return holds_out(self, y, y_enc)
 
     def _split_validation(self, X, y, y_enc, sample_weight, mask):
-        stratify = self._head.stratify(self, y, y_enc)
-        arrays = [X, y_enc, np.asarray(y) if not hasattr(y, "iloc") else y.to_numpy()]
-        names = ["X", "y", "yo"]
-        if sample_weight is not None:
-            arrays.append(sample_weight)
-            names.append("sw")
-        if mask is not None:
-            arrays.append(mask)
-            names.append("mask")
-        parts = train_test_split(
-            *arrays,
-            test_size=self.validation_fraction,
-            random_state=int(self._rng.integers(np.iinfo(np.int32).max)),
-            stratify=stratify,
-        )
-        train = dict(zip(names, parts[0::2]))
-        val = dict(zip(names, parts[1::2]))
-        if val["X"].shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        y_val = val["yo"]
-        sw_val = val.get("sw")
-
-        def scorer(raw):
-            return self._head.score(self, raw, y_val, sw_val)
-
-        validation = Validation(val["X"], val["y"], scorer, sw_val, val.get("mask"))
-        return train["X"], train["y"], train.get("sw"), train.get("mask"), validation
+        return split_validation(self, X, y, y_enc, sample_weight, mask)
 
     def _publish_state(self):
         st = self._fit_state

@@ -1,13 +1,13 @@
 """The docstring pieces of the shaped-input estimators (NeuralNet, ConvNet, RNN).
 
-Registered as slots (:func:`~sknn.estimators._params.doc_snippet`): a class
+Registered as slots (:func:`~sknn.estimators._params_doc.doc_snippet`): a class
 docstring line ``{shaped_classifier_sections}`` or ``{shaped_regressor_sections}``
 receives, after the estimator's own parameters, the declared training
 parameters, the input rules of :class:`~sknn.estimators._adapters.Shaped`, the
 attributes and the notes.
 """
 
-from ._params import doc_snippet
+from ._params_doc import doc_snippet
 
 # the docs of every estimator with this adapter: after its own parameters, the rest of its docstring
 doc_snippet("shaped_classifier_sections", """

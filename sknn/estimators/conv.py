@@ -13,7 +13,8 @@ from ..utils.validation import StrOptions, positive_ints
 from ._adapters import Shaped
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, store_params
 from ._heads import output_dense
-from ._params import ACTIVATIONS, HIDDEN_SIZES, RATE, SHAPED_CONSTRAINTS, doc_snippet
+from ._params import ACTIVATIONS, HIDDEN_SIZES, RATE, SHAPED_CONSTRAINTS
+from ._params_doc import doc_snippet
 
 __all__ = ["ConvNetClassifier", "ConvNetRegressor", "ImageShapeWarning"]
 

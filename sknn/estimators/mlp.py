@@ -4,7 +4,8 @@ from ..nn import Activation, BatchNorm, Dense, Dropout
 from ..utils.validation import StrOptions, per_layer, positive_ints
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, store_params
 from ._heads import output_dense
-from ._params import ACTIVATIONS, HIDDEN_SIZES, RATE, doc_snippet
+from ._params import ACTIVATIONS, HIDDEN_SIZES, RATE
+from ._params_doc import doc_snippet
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 

@@ -9,7 +9,8 @@ from ..utils.validation import layer_list
 from ._adapters import Shaped
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, store_params
 from ._heads import Regression, output_dense
-from ._params import SHAPED_CONSTRAINTS, doc_snippet
+from ._params import SHAPED_CONSTRAINTS
+from ._params_doc import doc_snippet
 
 __all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
 

@@ -11,7 +11,8 @@ from ..utils.validation import StrOptions, positive_ints
 from ._adapters import Shaped
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, store_params
 from ._heads import SequenceRegression, output_dense
-from ._params import ACTIVATIONS, HIDDEN_SIZES, POSITIVE_INT, RATE, SHAPED_CONSTRAINTS, doc_snippet
+from ._params import ACTIVATIONS, HIDDEN_SIZES, POSITIVE_INT, RATE, SHAPED_CONSTRAINTS
+from ._params_doc import doc_snippet
 
 __all__ = ["RNNClassifier", "RNNRegressor"]
 

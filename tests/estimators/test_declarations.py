@@ -17,10 +17,10 @@ from sknn.estimators._params import (
     AUTO_EARLY_STOPPING,
     SHAPED_PARAMS,
     TRAINING_PARAMS,
-    declared_entries,
     declared_params,
     training_config,
 )
+from sknn.estimators._params_doc import declared_entries
 from sknn.training import TrainingConfig
 
 PUBLIC = [getattr(sknn, name) for name in sknn.estimators.__all__]

@@ -84,6 +84,47 @@ class _Grid:
                           slice(j * dw, j * dw + (ow - 1) * sw + 1, sw))
                 k += 1
 
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_inner", None)  # derived from the geometry, remade on use
+        return state
+
+    def inner_offsets(self):
+        """Yield ``(index, source, target)`` for each kernel offset that sees the unpadded input.
+
+        ``source`` slices the ``(n, oh, ow, c)`` output grid to the positions
+        whose pixel at this offset lies inside the input, ``target`` the input
+        to those pixels. Scattering a gradient with these (offsets in the order
+        of :meth:`offsets`) adds, to every input pixel, the same terms in the
+        same order as scattering into the padded input and cutting the padding
+        off, without the work on the padding. Computed once per geometry.
+        """
+        plan = self.__dict__.get("_inner")
+        if plan is None:
+            axes = []
+            for size, (before, _), k, s, d, o in zip(self.in_hw, self.pads, self.kernel, self.strides,
+                                                     self.dilation, self.out_hw):
+                per_tap = []
+                for i in range(k):
+                    start = i * d - before  # input position of output 0 at tap i
+                    lo = max(0, -(start // s))  # first output position landing at >= 0
+                    hi = min(o, (size - 1 - start) // s + 1) if size - 1 - start >= 0 else 0
+                    if hi <= lo:
+                        per_tap.append(None)
+                        continue
+                    first = start + lo * s
+                    per_tap.append((slice(lo, hi), slice(first, first + (hi - lo - 1) * s + 1, s)))
+                axes.append(per_tap)
+            plan = []
+            k = 0
+            for a in axes[0]:
+                for b in axes[1]:
+                    if a is not None and b is not None:
+                        plan.append((k, (a[0], b[0]), (a[1], b[1])))
+                    k += 1
+            self._inner = plan
+        return iter(plan)
+
     def pad(self, X, buffer=None, fill=0.0):
         """Return ``X`` padded, reusing ``buffer`` (a 2-item list, training only) when it fits."""
         if not self.padded:
@@ -325,10 +366,12 @@ class _Conv(_ScratchMixin, Layer):
         dcols = self._buffer("dcols", (kk, rows, c), dY2.dtype)
         np.matmul(dY2, kernel_t, out=dcols)
         dcols = dcols.reshape((kk, n) + g.out_hw + (c,))
-        dXp = np.zeros((n,) + g.padded_hw + (c,), dtype=self.dtype)
-        for k, (si, sj) in g.offsets():
-            dXp[:, si, sj] += dcols[k]
-        dX = _from_2d(g.unpad(dXp), self.rank)
+        # col2im straight into the unpadded input: the parts of each offset's
+        # block that land on padding are never added (they were cut off)
+        dX = np.zeros((n,) + g.in_hw + (c,), dtype=self.dtype)
+        for k, src, dst in g.inner_offsets():
+            dX[:, dst[0], dst[1]] += dcols[k][:, src[0], src[1]]
+        dX = _from_2d(dX, self.rank)
         if self._cache_in_mask is not None:
             dX *= self._cache_in_mask
         return dX

@@ -112,6 +112,17 @@ class ExactProduct:
         np.sqrt(norms, out=norms)
         norms *= 4.0 * (n_terms + 2) * _U
         self._col = norms
+        # An all-zero row of A (a window of blank pixels, a unit switched off
+        # by a ReLU) makes every term but the bias a signed zero: the sum is the
+        # bias exactly, which the fallback reaches too (its last term, the bias,
+        # turns any signed zero into itself unless it is -0.0). Such entries are
+        # flagged when the bias is zero (a fresh layer) and are taken from the
+        # bias directly (see _block); only with finite weights (0 * inf is NaN).
+        self._zero_rows_give_bias = None
+        if self._has_bias and np.isfinite(self._B).all():
+            bias64 = self._B[self.K]
+            self._zero_rows_give_bias = ~((bias64 == 0) & np.signbit(bias64))  # columns whose bias is not -0.0
+            self._bias32 = bias64.astype(np.float32)
 
     def __call__(self, A, out=None):
         """Return ``A @ B + bias`` correctly rounded to float32 (see the module notes).
@@ -160,6 +171,18 @@ class ExactProduct:
             np.subtract(v, bound, out=low, casting="same_kind")
             np.add(v, bound, out=out, casting="same_kind")
             flagged = np.not_equal(out, low)
+            if self._zero_rows_give_bias is not None and flagged.any():
+                # squares of float32 values are exact nonzero float64s: a zero sum is a zero row
+                zero_row = np.einsum("ik,ik->i", a64[:, : self.K], a64[:, : self.K]) == 0
+                if zero_row.any():
+                    give = self._zero_rows_give_bias
+                    if give.all():
+                        out[zero_row] = self._bias32
+                        flagged[zero_row] = False
+                    else:
+                        rows = np.flatnonzero(zero_row)
+                        out[np.ix_(rows, give)] = self._bias32[give]
+                        flagged[np.ix_(rows, give)] = False
             if flagged.any():
                 i, j = np.nonzero(flagged)
                 out[i, j] = self._fixed_order(a64, i, j)

@@ -136,13 +136,20 @@ class _Pool(_ScratchMixin, Layer):
         else:
             # Recompute which offset holds each window's maximum; ``free``
             # marks windows not yet routed, so ties go to the first maximum only.
+            # (The first offset finds every window free, and the last leaves
+            # ``free`` unused: those two updates are skipped.)
             Xp, Y = self._cache_X, self._cache_Y
             hit = np.empty(Y.shape, dtype=bool)
-            free = np.ones(Y.shape, dtype=bool)
-            for _, (si, sj) in g.offsets():
+            free = np.empty(Y.shape, dtype=bool)
+            last = g.kernel[0] * g.kernel[1] - 1
+            for k, (si, sj) in g.offsets():
                 np.equal(Xp[:, si, sj], Y, out=hit)
-                hit &= free
-                free ^= hit
+                if k == 0:
+                    np.logical_not(hit, out=free)
+                else:
+                    hit &= free
+                    if k != last:
+                        free ^= hit
                 if g.overlap:
                     dXp[:, si, sj] += dY * hit
                 else:  # disjoint windows: assign, no accumulation needed

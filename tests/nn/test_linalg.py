@@ -105,6 +105,32 @@ def test_fallback_agrees_with_the_fast_path_everywhere():
     assert _same_bits(fallback, Y)
 
 
+@pytest.mark.parametrize("K", [1, 9, 145])
+def test_zero_rows_take_the_bias_as_the_fallback_would(K):
+    """All-zero rows (blank windows, ReLU zeros) are flagged when the bias is zero
+    and taken from the bias without the fallback: the same bits as the fallback,
+    signed zeros included (a -0.0 bias, -0.0 inputs, negative weights)."""
+    A, B, b = _data(40, K, 6, seed=K)
+    A[::2] = 0.0
+    A[1::4] = -0.0
+    A[3, 0] = -0.0
+    b[:3] = 0.0
+    b[3] = -0.0
+    B[:, 4] = -np.abs(B[:, 4])
+    product = ExactProduct(B, b)
+    Y = product(A)
+    i, j = np.indices(Y.shape).reshape(2, -1)
+    a64 = np.column_stack([A.astype(np.float64), np.ones(len(A))])
+    assert _same_bits(product._fixed_order(a64, i, j).reshape(Y.shape), Y)
+    cols = [0, 1, 2, 4, 5]  # column 3: a -0.0 bias, the fallback's signed zero (checked above)
+    assert _same_bits(Y[0, cols], b[cols])
+    # with a non-finite weight a zero row meets 0 * inf = NaN: no shortcut
+    B[0, 1] = np.inf
+    with np.errstate(invalid="ignore"):
+        Y = ExactProduct(B, b)(A)
+    assert np.isnan(Y[0, 1]) and _same_bits(Y[0, [2, 4, 5]], b[[2, 4, 5]])
+
+
 @pytest.mark.parametrize("K", [1, 7, 96, 1000])
 def test_rows_are_independent_of_the_batch(K):
     A, B, b = _data(97, K, 13, seed=K)

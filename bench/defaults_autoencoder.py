@@ -39,15 +39,36 @@ def load(name):
 
 
 def search_candidates():
-    """Candidate default settings scored by ``--search``."""
+    """Candidate default settings scored by ``--search``; ``AE_CANDIDATES="a;b"`` keeps only those labels."""
     from sknn import AutoencoderTransformer
     grid = {
         "shipped": {},
-        "early_stopping": {"early_stopping": True},
-        "max_iter=400": {"max_iter": 400},
         "lr=0.003": {"learning_rate_init": 0.003},
-        "lr=0.003,early_stopping": {"learning_rate_init": 0.003, "early_stopping": True},
+        "lr=0.01": {"learning_rate_init": 0.01},
+        "batch=64": {"batch_size": 64},
+        "batch=32": {"batch_size": 32},
+        "batch=32,es=auto": {"batch_size": 32, "early_stopping": "auto"},
+        "batch=32,linear code": {"batch_size": 32, "activation": ["relu", "identity"]},
+        "batch=32,es=auto,alpha=1e-3": {"batch_size": 32, "early_stopping": "auto", "alpha": 1e-3},
+        "batch=32,es=auto,alpha=1e-2": {"batch_size": 32, "early_stopping": "auto", "alpha": 1e-2},
+        "batch=32,es=auto,tanh": {"batch_size": 32, "early_stopping": "auto", "activation": "tanh"},
+        "batch=32,es=auto,gelu": {"batch_size": 32, "early_stopping": "auto", "activation": "gelu"},
+        "batch=32,es=auto,(128,16)": {"batch_size": 32, "early_stopping": "auto", "hidden_layer_sizes": (128, 16)},
+        "batch=32,(128,16)": {"batch_size": 32, "hidden_layer_sizes": (128, 16)},
+        "batch=64,es=auto,(128,16)": {"batch_size": 64, "early_stopping": "auto", "hidden_layer_sizes": (128, 16)},
+        "batch=32,es=auto,(256,16)": {"batch_size": 32, "early_stopping": "auto", "hidden_layer_sizes": (256, 16)},
+        "batch=32,es=auto,(128,16),alpha=1e-3": {"batch_size": 32, "early_stopping": "auto",
+                                                 "hidden_layer_sizes": (128, 16), "alpha": 1e-3},
+        "batch=32,es=auto,(128,16),tanh": {"batch_size": 32, "early_stopping": "auto",
+                                           "hidden_layer_sizes": (128, 16), "activation": "tanh"},
+        "batch=32,es=auto,(128,32,16)": {"batch_size": 32, "early_stopping": "auto",
+                                         "hidden_layer_sizes": (128, 32, 16)},
+        "lr=0.01,es=auto": {"learning_rate_init": 0.01, "early_stopping": "auto"},
+        "lr=0.003,es=auto": {"learning_rate_init": 0.003, "early_stopping": "auto"},
     }
+    only = os.environ.get("AE_CANDIDATES")  # labels separated by ';' (a partial search)
+    if only:
+        grid = {k: v for k, v in grid.items() if k in only.split(";")}
     return [(k, (lambda p: lambda: AutoencoderTransformer(random_state=0, **p))(p)) for k, p in grid.items()]
 
 

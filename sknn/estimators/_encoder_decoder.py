@@ -29,7 +29,7 @@ from ..nn import (
 from ..utils.validation import StrOptions, finite_interval, layer_list, per_layer, positive_ints
 from ._adapters import sub_network
 from ._base import BaseNetwork
-from ._params import ACTIVATIONS, HIDDEN_SIZES, RATE
+from ._params import ACTIVATIONS, AUTO_EARLY_STOPPING, HIDDEN_SIZES, RATE, constraints_of
 
 _ACTIVATION = [StrOptions(set(ACTIVATIONS))]
 OUT_ACTIVATIONS = ("identity", "logistic")
@@ -39,8 +39,12 @@ NOISES = (None, "gaussian", "masking")
 class EncoderDecoder(BaseNetwork):
     """The autoencoder's preset: parameters to layers, and the code's place in the network."""
 
+    # early_stopping also takes 'auto' (its default here); the MLPs keep scikit-learn's bool
+    _declared_variants = (AUTO_EARLY_STOPPING,)
+
     _parameter_constraints = {
         **BaseNetwork._parameter_constraints,
+        **constraints_of(_declared_variants),
         "hidden_layer_sizes": HIDDEN_SIZES,
         "activation": _ACTIVATION + [list, tuple],
         "out_activation": [StrOptions(set(OUT_ACTIVATIONS))],

@@ -51,18 +51,18 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     Parameters
     ----------
-    hidden_layer_sizes : array-like of int, default=(64, 16)
+    hidden_layer_sizes : array-like of int, default=(128, 16)
         Sizes of the encoder's Dense layers; the last is the code size (which
         ``n_components`` can set). The
-        decoder mirrors them (``(64, 16)`` gives ``n_features -> 64 -> 16 ->
-        64 -> n_features``). Ignored when ``layers`` is given.
+        decoder mirrors them (``(128, 16)`` gives ``n_features -> 128 -> 16 ->
+        128 -> n_features``). Ignored when ``layers`` is given.
 
     n_components : int or None, default=None
         Size of the code (the number of features ``transform`` returns), as in
         :class:`~sklearn.decomposition.PCA`. None: the last entry of
         ``hidden_layer_sizes``. An int is the code size, whatever
         ``hidden_layer_sizes`` ends with: it replaces that last entry
-        (``n_components=8`` with the default ``(64, 16)`` encodes 64 -> 8), so
+        (``n_components=8`` with the default ``(128, 16)`` encodes 128 -> 8), so
         one value decides the code and the two cannot disagree. Not with
         ``layers=``, whose output is the code.
 
@@ -144,6 +144,18 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     in float32, a sample's code, reconstruction and score do not depend, bit
     for bit, on the samples transformed with it (:mod:`sknn.nn.linalg`).
 
+    The defaults differ from :class:`~sknn.MLPRegressor`'s where reconstruction
+    needs it: ``batch_size=32`` (with 'auto', a set of a few hundred rows gets
+    one to a few Adam steps per epoch, and 200 epochs ended in a
+    ConvergenceWarning), ``early_stopping='auto'`` (from 1,000 samples the
+    reconstruction score of a held-out part stops training), ``alpha=1e-3``
+    and a wider first layer, ``(128, 16)``. On the five-fold benchmark of
+    ``bench/defaults_autoencoder.py`` (logistic regression on the 16-d code of
+    digits, breast_cancer, wine and ItalyPowerDemand), these defaults are level
+    with PCA (mean accuracy 0.9685 both; the former defaults 0.9661) and no
+    default fit warns. With fewer than 32 samples the batch is the whole set
+    (with scikit-learn's UserWarning that an int ``batch_size`` was clipped).
+
     Fitting with integer ``sample_weight`` equals fitting on repeated rows (to
     scikit-learn's tolerance in float64), except by design with ``noise``,
     which corrupts each row with its own draw (a repeated row gets two), or
@@ -168,12 +180,12 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     _adapter = Tabular(sparse=False)
     _head = Reconstruction()
 
-    def __init__(self, hidden_layer_sizes=(64, 16), activation="relu", *, n_components=None,
+    def __init__(self, hidden_layer_sizes=(128, 16), activation="relu", *, n_components=None,
                  out_activation="identity", tied_weights=False, noise=None, noise_level=0.1, dropout=0.0,
                  batch_norm=False, sparsity=0.0, layers=None, decoder_layers=None, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001,
+                 alpha=0.001, batch_size=32, learning_rate="constant", learning_rate_init=0.001,
                  power_t=0.5, max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
-                 warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping="auto",
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
                  max_fun=15000, clip_norm=None, callbacks=None):
         store_params(self, locals())

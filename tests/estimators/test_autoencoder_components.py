@@ -18,9 +18,9 @@ TINY = dict(max_iter=3, random_state=0)
 def test_n_components_sets_the_code_size_like_pca():
     ae = AutoencoderTransformer(n_components=8, **TINY).fit(X)
     assert ae.transform(X).shape == (60, 8) and ae.n_components_ == 8
-    assert [layer.units for layer in ae.encoder_.layers if isinstance(layer, Dense)] == [64, 8]
+    assert [layer.units for layer in ae.encoder_.layers if isinstance(layer, Dense)] == [128, 8]
     # the same network as writing the sizes out, bit for bit
-    same = AutoencoderTransformer((64, 8), **TINY).fit(X)
+    same = AutoencoderTransformer((128, 8), **TINY).fit(X)
     np.testing.assert_array_equal(ae.transform(X), same.transform(X))
 
 

@@ -265,7 +265,9 @@ def _add_bias(out, bias):
         return
     main = n - n % group
     wide = out[:main].reshape(main // group, group * m)
-    wide += np.tile(bias, group)
+    repeated = np.empty((group, m), dtype=bias.dtype)
+    repeated[...] = bias
+    wide += repeated.reshape(-1)
     if main < n:
         out[main:] += bias
 

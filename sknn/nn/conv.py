@@ -205,6 +205,13 @@ class _ScratchMixin:
         super().__setstate__(state)
         self._reset_scratch()
 
+    def _buffer(self, key, shape, dtype):
+        """A reusable training scratch array (kept across calls, dropped from pickles)."""
+        buf = self._cache_buffers.get(key)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = self._cache_buffers[key] = np.empty(shape, dtype=dtype)
+        return buf
+
     def _set_geometry(self, sample_shape):
         self._grid_ = self._make_geometry(sample_shape)
         self._geometry_shape = tuple(sample_shape)
@@ -293,13 +300,6 @@ class _Conv(_ScratchMixin, Layer):
         self._set_params(names, arrays, pen)
         self._reset_scratch()
         return self.output_shape
-
-    def _buffer(self, key, shape, dtype):
-        """A reusable training scratch array (kept across calls, dropped from pickles)."""
-        buf = self._cache_buffers.get(key)
-        if buf is None or buf.shape != shape or buf.dtype != dtype:
-            buf = self._cache_buffers[key] = np.empty(shape, dtype=dtype)
-        return buf
 
     def forward(self, X, training=False, mask=None):
         X = np.asarray(X, dtype=self.dtype)

@@ -104,15 +104,24 @@ class _Pool(_ScratchMixin, Layer):
                 Y *= X.dtype.type(1.0 / (g.kernel[0] * g.kernel[1]))
             return _from_2d(Y, self.rank)
         Xp = g.pad(X, pad_buffer, -np.inf)
-        # Running max over kernel offsets: one strided ufunc call per offset.
-        it = g.offsets()
-        _, (si, sj) = next(it)
-        _, (si2, sj2) = next(it, (None, (si, sj)))
-        Y = np.maximum(Xp[:, si, sj], Xp[:, si2, sj2])
-        for _, (si, sj) in it:
-            np.maximum(Y, Xp[:, si, sj], out=Y)
+        # The window values, offset-major and contiguous, (kh*kw, n, oh, ow, c):
+        # one copy, after which the running maximum (and, in training, the
+        # backward pass) works on contiguous blocks instead of strided views
+        # whose short channel runs cost a loop call each.
+        kk = g.kernel[0] * g.kernel[1]
+        shape = (kk, X.shape[0]) + g.out_hw + (X.shape[-1],)
+        W = self._buffer("windows", shape, X.dtype) if training else np.empty(shape, X.dtype)
+        if g.tiled:
+            np.copyto(W.reshape(g.kernel + shape[1:]), self._tiles(Xp, g).transpose(2, 4, 0, 1, 3, 5))
+        else:
+            for k, (si, sj) in g.offsets():
+                np.copyto(W[k], Xp[:, si, sj])
+        # running max over the kernel offsets, in offset order
+        Y = np.maximum(W[0], W[1 if kk > 1 else 0])
+        for k in range(2, kk):
+            np.maximum(Y, W[k], out=Y)
         if training:
-            self._cache_X, self._cache_Y = Xp, Y
+            self._cache_Y = Y
         return _from_2d(Y, self.rank)
 
     def backward(self, dY):
@@ -134,27 +143,39 @@ class _Pool(_ScratchMixin, Layer):
             for _, (si, sj) in g.offsets():
                 dXp[:, si, sj] += dY
         else:
-            # Recompute which offset holds each window's maximum; ``free``
-            # marks windows not yet routed, so ties go to the first maximum only.
-            # (The first offset finds every window free, and the last leaves
-            # ``free`` unused: those two updates are skipped.)
-            Xp, Y = self._cache_X, self._cache_Y
-            hit = np.empty(Y.shape, dtype=bool)
-            free = np.empty(Y.shape, dtype=bool)
-            last = g.kernel[0] * g.kernel[1] - 1
-            for k, (si, sj) in g.offsets():
-                np.equal(Xp[:, si, sj], Y, out=hit)
-                if k == 0:
-                    np.logical_not(hit, out=free)
-                else:
-                    hit &= free
-                    if k != last:
-                        free ^= hit
-                if g.overlap:
-                    dXp[:, si, sj] += dY * hit
-                else:  # disjoint windows: assign, no accumulation needed
-                    np.multiply(dY, hit, out=dXp[:, si, sj])
+            self._route_max(g, dY, dXp)
         return _from_2d(g.unpad(dXp), self.rank)
+
+    def _route_max(self, g, dY, dXp):
+        """Send each window's gradient to its (first) maximum, in ``dXp``.
+
+        Which offset holds each window's maximum is recomputed from the
+        offset-major window values kept by the forward pass, on contiguous
+        blocks; ``free`` marks windows not yet routed, so ties go to the first
+        maximum only. (The first offset finds every window free, and the last
+        leaves ``free`` unused: those two updates are skipped.)
+        """
+        W, Y = self._cache_buffers["windows"], self._cache_Y
+        hit = self._buffer("hit", W.shape, np.bool_)
+        np.equal(W, Y, out=hit)
+        free = self._buffer("free", Y.shape, np.bool_)
+        last = W.shape[0] - 1
+        for k in range(last + 1):
+            if k == 0:
+                np.logical_not(hit[0], out=free)
+            else:
+                hit[k] &= free
+                if k != last:
+                    free ^= hit[k]
+        if g.tiled:
+            # disjoint tiles: every input pixel gets one product, written in place
+            np.multiply(dY, hit.reshape(g.kernel + Y.shape), out=self._tiles(dXp, g).transpose(2, 4, 0, 1, 3, 5))
+            return
+        for k, (si, sj) in g.offsets():
+            if g.overlap:
+                dXp[:, si, sj] += dY * hit[k]
+            else:  # disjoint windows: assign, no accumulation needed
+                np.multiply(dY, hit[k], out=dXp[:, si, sj])
 
 
 _POOL_DOC = """{rank}-D {what} pooling over channels-last inputs.

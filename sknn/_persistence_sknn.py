@@ -307,6 +307,14 @@ def _check_sequences_out(est):
     _check_regressor(est)
     if (est._seq_outputs is None) != (est._seq_y_ndim is None):
         refuse("inconsistent", "_seq_outputs and _seq_y_ndim are set together.")
+    mean, scale = getattr(est, "_y_mean", None), getattr(est, "_y_scale", None)
+    if (mean is None) != (scale is None):
+        refuse("inconsistent", "_y_mean and _y_scale are set together.")
+    if scale is not None:  # files saved before RNNRegressor standardised its targets have neither
+        outputs = est._seq_outputs or _n_outputs(est)
+        if mean.shape != (outputs,) or scale.shape != (outputs,) or not (scale > 0).all():
+            refuse("inconsistent", f"_y_mean and _y_scale must hold one value per output ({outputs}), "
+                   "the scales positive.")
 
 
 def _check_reconstruction(est):
@@ -336,6 +344,8 @@ CLASSIFICATION = Part({"_label_binarizer": Instance(LabelBinarizer), "_loss_fn":
                       derived=("classes_",), check=_check_classifier, derive=_derive_classifier)
 REGRESSION = Part(_REGRESSION, check=_check_regressor)
 SEQUENCE_REGRESSION = Part({**_REGRESSION, "_seq_outputs": Opt(_SIZE), "_seq_y_ndim": Opt(Int(2, 3))},
+                           optional={"_y_mean": Array("f", (None,), finite=True),
+                                     "_y_scale": Array("f", (None,), finite=True)},
                            check=_check_sequences_out)
 RATINGS = Part({**_REGRESSION, "_loss_fn": Instance(L.SquaredError, L.BinaryLogLoss),
                 "out_activation_": Str("identity", "logistic"), "global_mean_": Float()},

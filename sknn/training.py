@@ -95,6 +95,9 @@ class TrainingConfig:
     # ``(X, y, sample_weight, mask)`` of the next epoch from the arrays given to
     # ``fit`` (e.g. fresh negative samples for implicit feedback). Stochastic solvers only.
     resample: object = None
+    # What batch_size="auto" means: min(auto_batch_size, n_samples) (scikit-learn's 200; the
+    # recurrent presets choose 32)
+    auto_batch_size: int = 200
 
 
 @dataclass
@@ -233,7 +236,7 @@ class Trainer(DivergenceGuard, FullBatchFit):
     def _batch_size(self, n, warn=True):
         bs = self.config.batch_size
         if bs == "auto":
-            return min(200, n)
+            return min(self.config.auto_batch_size, n)
         if warn and (bs < 1 or bs > n):
             warnings.warn(
                 "Got `batch_size` less than 1 or larger than sample size. "

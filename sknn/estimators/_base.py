@@ -113,6 +113,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         X = as_network_dtype(X, adapter.dtype(self, X) if first else self.network_.dtype)
         y_enc = head.encode(self, y, first=first, incremental=incremental and not first, classes=classes)
         sample_weight = self._sample_weight(sample_weight, X, y)
+        y_enc = head.scale(self, y_enc, sample_weight, first)
         if stops_early:
             stops_early = self._early_stopping_on(y, y_enc)
         if first:

@@ -14,6 +14,8 @@ The protocol, ``est`` being the estimator:
 * ``check_target(est, y, X, mask, reset) -> y``: task-specific checks after the adapter's;
 * ``encode(est, y, first, incremental, classes) -> Y``: float targets for the loss;
   sets ``est._loss_fn`` and ``est.out_activation_`` on a first fit;
+* ``scale(est, Y, sample_weight, first) -> Y``: the encoded targets as the network
+  learns them (unchanged but for :class:`SequenceRegression`, which standardises them);
 * ``predict(est, raw)``: raw outputs (float64 or the network's dtype) to predictions;
 * ``score(est, raw, y, sample_weight)``: the score ``score`` and early stopping maximise;
 * ``stratify(est, y, Y)``: what the early-stopping split is stratified on (or None).
@@ -53,6 +55,9 @@ class Head:
     def _set_loss(self, est, loss):
         est._loss_fn = loss
         est.out_activation_ = loss.out_activation
+
+    def scale(self, est, Y, sample_weight, first):
+        return Y
 
 
 class Classification(Head):
@@ -203,7 +208,30 @@ class SequenceRegression(Regression):
             raise ValueError("y does not have the same time structure as in the first fit.")
         return y
 
+    def scale(self, est, Y, sample_weight, first):
+        """Standardise each output: the network learns ``(Y - _y_mean) / _y_scale``.
+
+        The mean and the standard deviation (weighted by ``sample_weight``, so that
+        integer weights equal repeated rows) are taken over the samples and, for a
+        sequence-to-sequence target, its steps, on a first fit; ``partial_fit``
+        and ``warm_start`` keep them. A constant output gets scale 1.
+        """
+        if first:
+            outputs = est._seq_outputs or Y.shape[-1]  # one output per step of a 2-D sequence target
+            flat = Y.reshape(-1, outputs)
+            w = None if sample_weight is None else np.repeat(sample_weight, flat.shape[0] // Y.shape[0])
+            mean = np.average(flat, axis=0, weights=w)
+            std = np.sqrt(np.average((flat - mean) ** 2, axis=0, weights=w))
+            est._y_mean = mean
+            est._y_scale = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
+        if getattr(est, "_y_scale", None) is None:  # saved before sknn standardised targets
+            return Y
+        return (Y - est._y_mean) / est._y_scale
+
     def predict(self, est, raw):
+        raw = np.asarray(raw)
+        if getattr(est, "_y_scale", None) is not None:
+            raw = raw * est._y_scale.astype(raw.dtype) + est._y_mean.astype(raw.dtype)
         if est._seq_outputs is None:
             return super().predict(est, raw)
         pred = est._loss_fn.link(raw)

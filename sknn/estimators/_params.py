@@ -213,6 +213,18 @@ AUTO_EARLY_STOPPING = _EARLY_STOPPING.variant(
 )
 
 
+#: What ``batch_size='auto'`` means for the recurrent presets: ``min(SMALL_AUTO_BATCH, n_samples)``.
+SMALL_AUTO_BATCH = 32
+
+_BATCH_SIZE = next(p for p in TRAINING_PARAMS if p.name == "batch_size")
+#: ``batch_size`` whose 'auto' is ``min(SMALL_AUTO_BATCH, n_samples)``: several steps per epoch on
+#: the few dozen sequences a time-series set often has (the preset passes ``auto_batch_size``).
+SMALL_AUTO_BATCH_SIZE = _BATCH_SIZE.variant(
+    doc=f"Minibatch size; 'auto' is ``min({SMALL_AUTO_BATCH}, n_samples)`` (scikit-learn's MLPs: 200), so "
+    "that a set of a few dozen sequences still gets several steps per epoch. Unused by 'lbfgs'.",
+)
+
+
 def declared_params(cls, params=TRAINING_PARAMS):
     """The declarations ``cls`` follows: ``params``, with the preset's ``_declared_variants`` in place.
 

@@ -66,8 +66,16 @@ def _floor_into(g, probs, out):
 
 
 def regressor_head(g, est, raw, out):
-    """Write the predictions, shape ``(n, n_outputs)``, to ``out``."""
+    """Write the predictions, shape ``(n, n_outputs)``, to ``out``.
+
+    An estimator that standardises its targets (``RNNRegressor``: ``_y_mean``,
+    ``_y_scale``) gets them back in the graph: ``raw * scale + mean``, output by output.
+    """
     kind = est.out_activation_
+    scale = getattr(est, "_y_scale", None)
+    if scale is not None:
+        raw = g.op("Add", g.op("Mul", raw, g.const(np.asarray(scale, np.float32), seed="y_scale")),
+                   g.const(np.asarray(est._y_mean, np.float32), seed="y_mean"))
     if kind == "identity":
         g.op("Identity", raw, outputs=[out])
     elif kind == "exp":

@@ -16,6 +16,7 @@ import sknn
 from sknn.estimators._params import (
     AUTO_EARLY_STOPPING,
     SHAPED_PARAMS,
+    SMALL_AUTO_BATCH_SIZE,
     TRAINING_PARAMS,
     declared_params,
     training_config,
@@ -30,6 +31,8 @@ SHAPED = {sknn.NeuralNetClassifier, sknn.NeuralNetRegressor, sknn.ConvNetClassif
 OVERRIDES = {
     sknn.TextClassifier: {"learning_rate_init": 0.01, "n_iter_no_change": 5, "early_stopping": "auto"},
     sknn.AutoencoderTransformer: {"alpha": 1e-3, "batch_size": 32, "early_stopping": "auto"},
+    sknn.RNNClassifier: {"learning_rate_init": 0.003, "max_iter": 500, "n_iter_no_change": 30, "clip_norm": 1.0},
+    sknn.RNNRegressor: {"learning_rate_init": 0.003, "max_iter": 500, "n_iter_no_change": 30, "clip_norm": 1.0},
     sknn.NeuralRecommender: {"solver": "adamw", "alpha": 1.0, "batch_size": 1024, "learning_rate_init": 0.003,
                              "max_iter": 200, "early_stopping": True},
 }
@@ -53,7 +56,10 @@ def documented_parameters(Est):
 
 
 # the presets that accept more than the declaration (a value scikit-learn's MLPs refuse), each by a variant
-VARIANTS = {sknn.TextClassifier: (AUTO_EARLY_STOPPING,), sknn.AutoencoderTransformer: (AUTO_EARLY_STOPPING,)}
+VARIANTS = {sknn.TextClassifier: (AUTO_EARLY_STOPPING,), sknn.AutoencoderTransformer: (AUTO_EARLY_STOPPING,),
+            sknn.RNNClassifier: (SMALL_AUTO_BATCH_SIZE,), sknn.RNNRegressor: (SMALL_AUTO_BATCH_SIZE,)}
+# variants that keep the values but change what 'auto' means (the preset passes it to the loop)
+REDEFINED_AUTO = {SMALL_AUTO_BATCH_SIZE}
 
 
 def expected_params(Est):
@@ -68,7 +74,10 @@ def test_variants_are_the_listed_ones(Est):
         base = next(p for p in TRAINING_PARAMS if p.name == v.name)
         # a variant widens the declaration: every value the declaration accepts stays valid
         assert v.constraints[: len(base.constraints)] == base.constraints
-        assert v.doc.startswith(base.doc)
+        if v in REDEFINED_AUTO:
+            assert v.constraints == base.constraints and v.doc != base.doc and "'auto'" in v.doc
+        else:
+            assert v.doc.startswith(base.doc)
 
 
 @pytest.mark.parametrize("Est", [sknn.MLPClassifier, sknn.MLPRegressor], ids=lambda E: E.__name__)
@@ -112,12 +121,15 @@ def test_every_declared_parameter_is_checked_with_its_declared_constraints(Est):
 
 
 def test_training_config_is_the_declared_parameters():
-    names = {f.name for f in fields(TrainingConfig)} - {"resample"}
+    names = {f.name for f in fields(TrainingConfig)} - {"resample", "auto_batch_size"}
     assert names <= {p.name for p in TRAINING_PARAMS}
     est = sknn.MLPRegressor(alpha=0.5, clip_norm=2.0, max_iter=7, solver="sgd")
     config = training_config(est)
     assert {n: getattr(config, n) for n in names} == {n: getattr(est, n) for n in names}
     assert config.resample is None
+    # batch_size='auto' is scikit-learn's min(200, n) but for the presets that redefine it
+    assert config.auto_batch_size == 200 and est._training_config().auto_batch_size == 200
+    assert sknn.RNNClassifier()._training_config().auto_batch_size == 32
 
 
 def test_a_new_declared_parameter_reaches_the_docstrings():

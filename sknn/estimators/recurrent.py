@@ -28,8 +28,30 @@ CELLS = {"rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
 STEM_KERNEL, STEM_STRIDE, STEM_MIN_STEPS = 8, 4, 32
 
 
+class _Sequences(Shaped):
+    """The recurrent presets' input: any number of steps, but every sequence must fill the stem's window."""
+
+    def __init__(self):
+        super().__init__(free_steps=True)  # recurrent weights do not depend on the number of steps
+
+    def input(self, est, X, reset=False):
+        X, mask = super().input(est, X, reset)
+        if reset:  # what _uses_stem will decide (before y is read: a sequence-to-sequence y has no stem)
+            stem = est.stem == "conv" or (est.stem == "auto" and X.shape[1] >= STEM_MIN_STEPS)
+        else:
+            stem = isinstance(est.network_.layers[0], Conv1D)
+        shortest = X.shape[1] if mask is None else int(mask.sum(axis=1).min())
+        if stem and shortest < STEM_KERNEL:
+            raise ValueError(
+                f"{type(est).__name__}'s convolutional stem (stem={est.stem!r}) reads windows of "
+                f"{STEM_KERNEL} steps: it needs sequences of at least {STEM_KERNEL} steps, and the shortest "
+                f"here has {shortest}. Fit with stem=None to read shorter sequences."
+            )
+        return X, mask
+
+
 class _BaseRNN(BaseNetwork):
-    _adapter = Shaped(free_steps=True)  # recurrent weights do not depend on the number of steps
+    _adapter = _Sequences()
     _seq_outputs = None  # outputs per step of a sequence-to-sequence target, else None
     # batch_size='auto' is min(32, n_samples) here (SMALL_AUTO_BATCH)
     _declared_variants = (SMALL_AUTO_BATCH_SIZE,)
@@ -58,12 +80,7 @@ class _BaseRNN(BaseNetwork):
                 raise ValueError("stem='conv' shortens the sequences, so it cannot predict one target per "
                                  "time step; use stem=None (or 'auto') for a sequence-to-sequence y.")
             return False
-        if self.stem == "conv":
-            if input_shape[0] < STEM_KERNEL:
-                raise ValueError(f"stem='conv' needs sequences of at least {STEM_KERNEL} steps, got "
-                                 f"{input_shape[0]}.")
-            return True
-        return input_shape[0] >= STEM_MIN_STEPS
+        return self.stem == "conv" or input_shape[0] >= STEM_MIN_STEPS
 
     def _validate_params(self):
         super()._validate_params()

@@ -63,6 +63,13 @@ def test_stem_with_ragged_sequences_and_other_lengths_at_predict():
     alone = np.array([clf.predict_proba([x])[0] for x in X[:5]])
     np.testing.assert_allclose(clf.predict_proba(X[:5]), alone, rtol=1e-5, atol=1e-6)
     assert clf.predict(np.zeros((3, 100, 1))).shape == (3,)  # longer sequences than at fit
+    # a sequence shorter than the stem's window is refused, alone or padded beside longer ones
+    for short in ([rng.normal(size=5)], [rng.normal(size=3), rng.normal(size=50)], np.zeros((2, 7, 1))):
+        with pytest.raises(ValueError, match="at least 8 steps.*shortest here has [357]"):
+            clf.predict(short)
+    with pytest.raises(ValueError, match="stem=None"):
+        RNNClassifier(max_iter=1).fit(X[:-1] + [rng.normal(size=(4, 1))], y)
+    assert _kinds(RNNClassifier(max_iter=1, stem=None).fit(X[:-1] + [rng.normal(size=(4, 1))], y))[0] is nn.LSTM
 
 
 def test_auto_batch_size_is_32_for_the_recurrent_presets():

@@ -29,7 +29,8 @@ from ..nn import (
 from ..utils.validation import StrOptions, finite_interval, layer_list, per_layer, positive_ints
 from ._adapters import sub_network
 from ._base import BaseNetwork
-from ._params import ACTIVATIONS, AUTO_EARLY_STOPPING, HIDDEN_SIZES, RATE, constraints_of
+from ._params import (ACTIVATIONS, AUTO_EARLY_STOPPING, HIDDEN_SIZES, RATE, SMALL_AUTO_BATCH,
+                      SMALL_AUTO_BATCH_SIZE, constraints_of, training_config)
 
 _ACTIVATION = [StrOptions(set(ACTIVATIONS))]
 OUT_ACTIVATIONS = ("identity", "logistic")
@@ -39,8 +40,9 @@ NOISES = (None, "gaussian", "masking")
 class EncoderDecoder(BaseNetwork):
     """The autoencoder's preset: parameters to layers, and the code's place in the network."""
 
-    # early_stopping also takes 'auto' (its default here); the MLPs keep scikit-learn's bool
-    _declared_variants = (AUTO_EARLY_STOPPING,)
+    # early_stopping also takes 'auto' (its default here); the MLPs keep scikit-learn's bool.
+    # batch_size='auto' is min(32, n_samples) here
+    _declared_variants = (AUTO_EARLY_STOPPING, SMALL_AUTO_BATCH_SIZE)
 
     _parameter_constraints = {
         **BaseNetwork._parameter_constraints,
@@ -56,6 +58,9 @@ class EncoderDecoder(BaseNetwork):
         "layers": [list, tuple, None],
         "decoder_layers": [list, tuple, None],
     }
+
+    def _training_config(self):
+        return training_config(self, auto_batch_size=SMALL_AUTO_BATCH)
 
     def _hidden_sizes(self):
         sizes = list(positive_ints("hidden_layer_sizes", self.hidden_layer_sizes, allow_empty=False))

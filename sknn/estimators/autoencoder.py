@@ -145,7 +145,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     for bit, on the samples transformed with it (:mod:`sknn.nn.linalg`).
 
     The defaults differ from :class:`~sknn.MLPRegressor`'s where reconstruction
-    needs it: ``batch_size=32`` (with 'auto', a set of a few hundred rows gets
+    needs it: ``batch_size='auto'`` is ``min(32, n_samples)`` (with
+    scikit-learn's ``min(200, n_samples)``, a set of a few hundred rows gets
     one to a few Adam steps per epoch, and 200 epochs ended in a
     ConvergenceWarning), ``early_stopping='auto'`` (from 1,000 samples the
     reconstruction score of a held-out part stops training), ``alpha=1e-3``
@@ -153,8 +154,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     ``bench/defaults_autoencoder.py`` (logistic regression on the 16-d code of
     digits, breast_cancer, wine and ItalyPowerDemand), these defaults are level
     with PCA (mean accuracy 0.9685 both; the former defaults 0.9661) and no
-    default fit warns. With fewer than 32 samples the batch is the whole set
-    (with scikit-learn's UserWarning that an int ``batch_size`` was clipped).
+    default fit warns. With fewer than 32 samples the batch is the whole set.
 
     Fitting with integer ``sample_weight`` equals fitting on repeated rows (to
     scikit-learn's tolerance in float64), except by design with ``noise``,
@@ -183,7 +183,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     def __init__(self, hidden_layer_sizes=(128, 16), activation="relu", *, n_components=None,
                  out_activation="identity", tied_weights=False, noise=None, noise_level=0.1, dropout=0.0,
                  batch_norm=False, sparsity=0.0, layers=None, decoder_layers=None, solver="adam",
-                 alpha=0.001, batch_size=32, learning_rate="constant", learning_rate_init=0.001,
+                 alpha=0.001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001,
                  power_t=0.5, max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
                  warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping="auto",
                  validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,

@@ -36,8 +36,18 @@ def one_epoch(X, **params):
 
 def test_the_defaults():
     est = AutoencoderTransformer()
-    assert est.batch_size == 32 and est.early_stopping == "auto"
+    assert est.batch_size == "auto" and est.early_stopping == "auto"
     assert f"at least {MIN:,}" in AutoencoderTransformer.__doc__
+
+
+def test_auto_batch_is_32_rows_and_never_warns_on_small_sets():
+    X = low_rank(100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 'auto' is min(32, n): no "batch_size clipped" warning on 10 rows
+        assert one_epoch(X[:10], max_iter=1)._fit_state.optimizer.t == 1
+    assert one_epoch(X)._fit_state.optimizer.t == 4  # 32, 32, 32, 4
+    # the same training as the former explicit 32
+    np.testing.assert_array_equal(one_epoch(X).transform(X), one_epoch(X, batch_size=32).transform(X))
 
 
 # -- the early_stopping="auto" rule on a transformer (no y: the split is a plain random one) ------------

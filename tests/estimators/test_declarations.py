@@ -30,7 +30,7 @@ SHAPED = {sknn.NeuralNetClassifier, sknn.NeuralNetRegressor, sknn.ConvNetClassif
 # the presets whose data calls for other defaults; every other default is the declared one
 OVERRIDES = {
     sknn.TextClassifier: {"learning_rate_init": 0.01, "n_iter_no_change": 5, "early_stopping": "auto"},
-    sknn.AutoencoderTransformer: {"alpha": 1e-3, "batch_size": 32, "early_stopping": "auto"},
+    sknn.AutoencoderTransformer: {"alpha": 1e-3, "early_stopping": "auto"},
     sknn.RNNClassifier: {"learning_rate_init": 0.003, "max_iter": 500, "n_iter_no_change": 30, "clip_norm": 1.0},
     sknn.RNNRegressor: {"learning_rate_init": 0.003, "max_iter": 500, "n_iter_no_change": 30, "clip_norm": 1.0},
     sknn.NeuralRecommender: {"solver": "adamw", "alpha": 1.0, "batch_size": 1024, "learning_rate_init": 0.003,
@@ -56,7 +56,7 @@ def documented_parameters(Est):
 
 
 # the presets that accept more than the declaration (a value scikit-learn's MLPs refuse), each by a variant
-VARIANTS = {sknn.TextClassifier: (AUTO_EARLY_STOPPING,), sknn.AutoencoderTransformer: (AUTO_EARLY_STOPPING,),
+VARIANTS = {sknn.TextClassifier: (AUTO_EARLY_STOPPING,), sknn.AutoencoderTransformer: (AUTO_EARLY_STOPPING, SMALL_AUTO_BATCH_SIZE),
             sknn.RNNClassifier: (SMALL_AUTO_BATCH_SIZE,), sknn.RNNRegressor: (SMALL_AUTO_BATCH_SIZE,)}
 # variants that keep the values but change what 'auto' means (the preset passes it to the loop)
 REDEFINED_AUTO = {SMALL_AUTO_BATCH_SIZE}

@@ -1,10 +1,12 @@
 """ONNX export of the recurrent presets' defaults: the convolutional stem and the standardised targets."""
 
 import numpy as np
-from onnx_check import check_classifier, check_regressor
+import pytest
+from onnx_check import check_classifier, check_regressor, sknn_onnx
 
 import sknn
 from sknn import nn
+from sknn.onnx import ExportError
 
 
 def _series(n=60, steps=40, seed=0):
@@ -33,3 +35,13 @@ def test_standardised_sequence_to_sequence_regressor_exports():
     reg = sknn.RNNRegressor(units=8, max_iter=5, random_state=0).fit(X, y)
     assert reg._y_mean.shape == (2,) and reg.predict(X).shape == y.shape
     check_regressor(reg, X)
+
+
+def test_stem_exports_for_fixed_length_input_after_a_ragged_fit():
+    rng = np.random.default_rng(1)
+    X = [rng.normal(size=(int(k), 1)).astype(np.float32) for k in rng.integers(20, 60, size=40)]
+    clf = sknn.RNNClassifier(units=4, max_iter=3, random_state=0).fit(X, [int(x.sum() > 0) for x in X])
+    with pytest.raises(ExportError, match="Conv1D cannot be exported for variable-length"):
+        sknn_onnx.to_onnx(clf, X[:3], options={"zipmap": False})
+    fixed = rng.normal(size=(30, 40, 1)).astype(np.float32)
+    check_classifier(clf, fixed)

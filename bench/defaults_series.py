@@ -34,6 +34,7 @@ CLASSIFICATION = {
 }
 REGRESSION = {
     "Covid3Month": ("aeon", "aeon/datasets/data/Covid3Month/Covid3Month", "choice"),
+    "CardanoSentiment": ("aeon", "aeon/datasets/data/CardanoSentiment/CardanoSentiment", "choice"),
     "Tecator": ("sktime", "sktime/datasets/data/Tecator/Tecator", "held-out"),
 }
 # too long for the time budget, or not of one length (the parser refuses those)

@@ -266,7 +266,7 @@ def test_shaped_and_custom_networks(client, kind):
             input_shape=(6, 6, 1), filters=(4,), hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, random_state=0
         )
     elif kind == "rnn":
-        X, y = images.reshape(200, 6, 6), y.astype(float)
+        X, y = images.reshape(200, 6, 6), 50.0 + 100.0 * y  # standardised by the mean and scale of all of y
         est = RNNRegressor(input_shape=(6, 6), cell="gru", units=4, batch_size=100, max_iter=3, random_state=0)
     else:
         X = images.reshape(200, 36)
@@ -275,6 +275,9 @@ def test_shaped_and_custom_networks(client, kind):
     model = DataParallel(est, client, timeout=STEP_TIMEOUT).fit(dX, da.from_array(y, chunks=100))
     single = type(est)(**est.get_params()).fit(X, y)
     assert model.estimator_.loss_ == pytest.approx(single.loss_, rel=1e-4)
+    if kind == "rnn":
+        np.testing.assert_allclose(model.estimator_._y_mean, single._y_mean, rtol=1e-12)
+        np.testing.assert_allclose(model.estimator_._y_scale, single._y_scale, rtol=1e-12)
     # float32 networks: a row's output does not depend on the rows predicted with it
     np.testing.assert_array_equal(model.predict(dX).compute(), model.estimator_.predict(X))
 
@@ -290,3 +293,25 @@ def test_sample_and_balanced_class_weights_follow_the_whole_data(client):
     # 'balanced' from the counts of all of y (a partition's counts would give other weights)
     assert model.estimator_.loss_ == pytest.approx(single.loss_, rel=1e-6)
     assert model.estimator_.class_weight == "balanced"
+
+
+@pytest.mark.slow
+def test_standardised_sequence_targets_use_the_whole_weighted_y(client):
+    """RNNRegressor standardises y with the weighted mean and scale of all rows, held-out rows included."""
+    from sknn import RNNRegressor
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 5, 2))
+    y = np.stack([1000.0 + 30.0 * X[:, :, 0], -2.0 * X[:, :, 1]], axis=2)  # two outputs per step
+    w = rng.uniform(0.5, 2.0, size=300)
+    est = RNNRegressor(units=4, batch_size=50, max_iter=2, early_stopping=True, random_state=0)
+    model = DataParallel(est, client, timeout=STEP_TIMEOUT).fit(
+        da.from_array(X, chunks=(100, 5, 2)), da.from_array(y, chunks=(100, 5, 2)),
+        sample_weight=da.from_array(w, chunks=100))
+    flat, rows = y.reshape(-1, 2), np.repeat(w, 5)
+    mean = np.average(flat, axis=0, weights=rows)
+    np.testing.assert_allclose(model.estimator_._y_mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(model.estimator_._y_scale, np.sqrt(np.average((flat - mean) ** 2, axis=0, weights=rows)),
+                               rtol=1e-10)
+    assert model.estimator_.predict(X).shape == y.shape
+    assert abs(model.estimator_.predict(X)[..., 0].mean() - 1000.0) < 100.0  # in y's units

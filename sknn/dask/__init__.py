@@ -191,6 +191,18 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
             ) from None
 
     # -- fit -----------------------------------------------------------------------
+    @staticmethod
+    def _standardise(client, est, parts, dtype):
+        """Standardise the targets with the mean and scale of the whole (weighted) y, as ``fit`` does."""
+        outputs = _adapter.target_outputs(est)
+        sums = client.gather(client.map(_worker.target_sums, parts, outputs=outputs, pure=False))
+        mean = np.sum([s[1] for s in sums], axis=0) / sum(s[0] for s in sums)
+        squares = client.gather(client.map(_worker.target_sums, parts, outputs=outputs, mean=mean, pure=False))
+        est._head.set_scale(est, mean, np.sum(squares, axis=0) / sum(s[0] for s in sums))
+        scaled = client.map(_worker.scale_targets, parts, mean=est._y_mean, scale=est._y_scale, dtype=dtype,
+                            pure=False)
+        return scaled
+
     def fit(self, X, y, sample_weight=None):
         """Train a clone of ``estimator`` on the data held by the cluster.
 
@@ -233,6 +245,9 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
             [prepare(west, x, t, None if wb is None else wb[i], dtype, fraction, [split_seed, i])
              for i, (x, t) in enumerate(zip(xb, yb))]
         )
+        unscaled = []  # held until the end: a lost scaled partition is computed again from them
+        if est._head.standardises:
+            unscaled, parts = parts, self._standardise(client, est, parts, dtype)
         model = client.submit(_identity, _worker.Model(copy.deepcopy(net), _adapter.loss_of(est), est.solver), pure=False)
         try:
             info = client.gather(client.map(_worker.partition_info, parts, pure=False))
@@ -248,7 +263,7 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
             rows = Rows(sum(n_train))
             trainer.fit(rows, rows, None, None, validation, incremental=False)
         finally:
-            client.cancel(parts + [model])
+            client.cancel(parts + unscaled + [model])
         _adapter.publish(est)
         self.estimator_ = est
         self.n_features_in_ = est.n_features_in_

@@ -27,6 +27,7 @@ __all__ = [
     "score_raw",
     "publish",
     "loss_of",
+    "target_outputs",
 ]
 
 # estimators that do not train through the loop on row-aligned (X, y) data, and why
@@ -98,7 +99,9 @@ def prepare_partition(est, X, y, sample_weight, dtype):
     X, mask, y = est._adapter.fit_input(est, X, y, reset=False)
     y = est._head.check_target(est, y, X, mask, reset=False)
     X = as_network_dtype(X, dtype)
-    y_enc = est._head.encode(est, y, first=False, incremental=False, classes=None).astype(dtype, copy=False)
+    y_enc = est._head.encode(est, y, first=False, incremental=False, classes=None)
+    if not est._head.standardises:  # else float64 until scaled by the statistics of the whole y
+        y_enc = y_enc.astype(dtype, copy=False)
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=np.float64)
         if not (np.isfinite(sample_weight).all() and (sample_weight >= 0).all()):
@@ -139,3 +142,8 @@ def publish(est):
 def loss_of(est):
     """The estimator's loss object (set by ``set_up``)."""
     return est._loss_fn
+
+
+def target_outputs(est):
+    """Outputs per target row as the head standardises them (one per step of a 2-D sequence target)."""
+    return est._seq_outputs or int(np.prod(est.network_.output_shape))

@@ -16,7 +16,7 @@ from ..training import FitState, Trainer, TrainingConfig
 from . import _adapter
 
 __all__ = ["Model", "Share", "prepare", "partition_info", "validation_targets", "share_loss_grads",
-           "share_outputs", "share_data_loss", "sum_shares"]
+           "share_outputs", "share_data_loss", "sum_shares", "target_sums", "scale_targets"]
 
 
 @dataclass
@@ -61,6 +61,37 @@ def prepare(est, X, y, sample_weight, dtype, validation_fraction, seed):
     part = {k: _take(v, train) for k, v in part.items()}
     part["val"] = {"X": X[val], "mask": _take(mask, val), "y": y_enc[val], "sw": _take(sw, val), "y_orig": y_orig[val]}
     return part
+
+
+def _all_targets(part, outputs):
+    """The targets of a partition's training and held-out rows, ``(rows, outputs)``, and their weights."""
+    pieces = [part] + ([part["val"]] if "val" in part else [])
+    ys, ws = [], []
+    for piece in pieces:
+        y, sw = piece["y"], piece["sw"]
+        flat = y.reshape(-1, outputs)
+        ys.append(flat)
+        per_row = flat.shape[0] // max(y.shape[0], 1)
+        ws.append(np.ones(flat.shape[0]) if sw is None else np.repeat(sw, per_row))
+    return np.concatenate(ys), np.concatenate(ws)
+
+
+def target_sums(part, outputs, mean=None):
+    """Weighted sums over a partition's targets (all its rows): ``(sum w, sum w y)``, or with
+    ``mean`` given ``sum w (y - mean)^2`` (per output), for the head's standardisation."""
+    flat, w = _all_targets(part, outputs)
+    if mean is None:
+        return float(w.sum()), w @ flat
+    return w @ (flat - mean) ** 2
+
+
+def scale_targets(part, mean, scale, dtype):
+    """The partition with its encoded targets standardised and cast to the network's dtype."""
+    out = dict(part)
+    out["y"] = ((part["y"] - mean) / scale).astype(dtype)
+    if "val" in part:
+        out["val"] = dict(part["val"], y=((part["val"]["y"] - mean) / scale).astype(dtype))
+    return out
 
 
 def partition_info(part):

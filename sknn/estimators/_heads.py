@@ -45,6 +45,7 @@ class Head:
     classifier = False
     steps = False
     supervised = True
+    standardises = False  # whether ``scale`` standardises the targets (see SequenceRegression)
 
     def check_target(self, est, y, X, mask, reset):
         return y
@@ -180,6 +181,8 @@ class SequenceRegression(Regression):
     step by step; its structure is kept in ``_seq_outputs`` / ``_seq_y_ndim``.
     """
 
+    standardises = True
+
     def __init__(self):
         super().__init__(steps=True)
 
@@ -217,16 +220,26 @@ class SequenceRegression(Regression):
         and ``warm_start`` keep them. A constant output gets scale 1.
         """
         if first:
-            outputs = est._seq_outputs or Y.shape[-1]  # one output per step of a 2-D sequence target
-            flat = Y.reshape(-1, outputs)
-            w = None if sample_weight is None else np.repeat(sample_weight, flat.shape[0] // Y.shape[0])
+            flat, w = self.flat_targets(est, Y, sample_weight)
             mean = np.average(flat, axis=0, weights=w)
-            std = np.sqrt(np.average((flat - mean) ** 2, axis=0, weights=w))
-            est._y_mean = mean
-            est._y_scale = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
+            self.set_scale(est, mean, np.average((flat - mean) ** 2, axis=0, weights=w))
         if getattr(est, "_y_scale", None) is None:  # saved before sknn standardised targets
             return Y
         return (Y - est._y_mean) / est._y_scale
+
+    @staticmethod
+    def flat_targets(est, Y, sample_weight):
+        """``Y`` as ``(rows, outputs)`` (a 2-D sequence target: one output per step) and each row's weight."""
+        outputs = est._seq_outputs or Y.shape[-1]
+        flat = Y.reshape(-1, outputs)
+        return flat, None if sample_weight is None else np.repeat(sample_weight, flat.shape[0] // Y.shape[0])
+
+    @staticmethod
+    def set_scale(est, mean, variance):
+        """Store the targets' mean and scale (a constant output gets scale 1)."""
+        std = np.sqrt(variance)
+        est._y_mean = np.asarray(mean, dtype=np.float64)
+        est._y_scale = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
 
     def predict(self, est, raw):
         raw = np.asarray(raw)

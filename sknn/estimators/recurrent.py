@@ -36,10 +36,11 @@ class _Sequences(Shaped):
 
     def input(self, est, X, reset=False):
         X, mask = super().input(est, X, reset)
-        if reset:  # what _uses_stem will decide (before y is read: a sequence-to-sequence y has no stem)
+        net = None if reset else getattr(est, "network_", None)  # (Dask's worker copies carry no network)
+        if net is None:  # what _uses_stem will decide (before y is read: a sequence-to-sequence y has no stem)
             stem = est.stem == "conv" or (est.stem == "auto" and X.shape[1] >= STEM_MIN_STEPS)
         else:
-            stem = isinstance(est.network_.layers[0], Conv1D)
+            stem = isinstance(net.layers[0], Conv1D)
         shortest = X.shape[1] if mask is None else int(mask.sum(axis=1).min())
         if stem and shortest < STEM_KERNEL:
             raise ValueError(

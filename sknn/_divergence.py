@@ -10,10 +10,14 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["BLOWUP_FACTOR", "NON_FINITE_MESSAGE", "DivergenceWarning", "DivergenceGuard", "snapshot", "restore"]
+__all__ = ["BLOWUP_FACTOR", "REFERENCE_ROWS", "NON_FINITE_MESSAGE", "DivergenceWarning", "DivergenceGuard", "snapshot", "restore"]
 
 #: An epoch whose loss is this many times the reference scale has diverged.
 BLOWUP_FACTOR = 1e4
+
+#: The reference scale is measured on this many rows (evenly spaced) at most: a scale for a test by a factor
+#: of BLOWUP_FACTOR needs no more, and the pass is part of every fit's fixed cost.
+REFERENCE_ROWS = 128
 
 NON_FINITE_MESSAGE = (
     "Solver produced non-finite parameter weights. The input data may contain "
@@ -52,7 +56,7 @@ class DivergenceGuard:
     def _reference_loss(self, X, y, mask):
         """The loss scale divergence is measured against (see the module docs)."""
         n = X.shape[0]
-        idx = np.unique(np.linspace(0, n - 1, min(n, 512)).astype(np.intp))
+        idx = np.unique(np.linspace(0, n - 1, min(n, REFERENCE_ROWS)).astype(np.intp))
         ys = y[idx]
         with np.errstate(all="ignore"):
             raw = self._inference(X[idx], None if mask is None else mask[idx])

@@ -32,7 +32,7 @@ Divergence
 An epoch diverges when its loss is NaN or infinite, or when it exceeds
 :data:`BLOWUP_FACTOR` times a reference scale measured at the start of the call
 (the larger of the network's loss and the loss of an all-zero output, on up to
-512 rows): a scale-free test that noisy but healthy training never meets
+128 evenly spaced rows, ``sknn._divergence.REFERENCE_ROWS``): a scale-free test that noisy but healthy training never meets
 (its loss stays near or below where it started), while a blow-up passes it by
 many orders of magnitude. The loop then warns with :class:`DivergenceWarning`,
 records the epoch (loss as measured, validation score NaN) and keeps the best

@@ -168,3 +168,28 @@ def test_healthy_training_never_triggers_the_rule(name, est, X, y):
         est.fit(X, y)
     losses_ = np.asarray(est.loss_curve_)
     assert np.isfinite(losses_).all() and losses_[-1] < losses_[0]
+
+
+def test_reference_is_measured_on_at_most_reference_rows_evenly_spaced():
+    """On a large fit the reference scale comes from REFERENCE_ROWS evenly spaced rows (a fixed cost per fit)."""
+    from sknn._divergence import REFERENCE_ROWS
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 3))
+    idx = np.unique(np.linspace(0, 999, REFERENCE_ROWS).astype(np.intp))
+    y = X[:, :1] * 2.0
+    y[np.setdiff1d(np.arange(1000), idx)] += 10.0  # the rows left out are far off: the rows taken matter
+    net = Sequential([Dense(4), Activation("tanh"), Dense(1)])
+    net.input_grad = False
+    net.build((3,), np.random.default_rng(0))
+    assert len(idx) == REFERENCE_ROWS == 128
+    raw = net.forward(X[idx], training=False)
+    cfg = TrainingConfig(batch_size=100, max_iter=1, alpha=0.0)
+    trainer = Trainer(net, losses.SquaredError(), cfg, FitState(), rng)
+    expected = max(losses.SquaredError().value(y[idx], raw), losses.SquaredError().value(y[idx], np.zeros_like(raw)))
+    everything = losses.SquaredError().value(y, np.zeros((1000, 1)))
+    assert abs(everything - expected) > 0.01 * expected  # the test can tell the sample from all rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer.fit(X, y)
+    assert trainer.state.reference_loss == pytest.approx(expected, rel=1e-12)

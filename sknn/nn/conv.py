@@ -131,10 +131,13 @@ class _Grid:
             return X
         shape = (X.shape[0],) + self.padded_hw + (X.shape[-1],)
         buf = None if buffer is None else buffer[0]
-        if buf is None or buf.shape != shape or buf.dtype != X.dtype or buffer[1] != fill:
+        # a kept buffer serves any batch up to its size: its borders hold ``fill`` from when it was made
+        if (buf is None or buf.shape[1:] != shape[1:] or buf.shape[0] < shape[0] or buf.dtype != X.dtype
+                or buffer[1] != fill):
             buf = np.full(shape, fill, dtype=X.dtype)
             if buffer is not None:
                 buffer[0], buffer[1] = buf, fill
+        buf = buf[: shape[0]]
         (t, _), (l, _) = self.pads
         buf[:, t:t + X.shape[1], l:l + X.shape[2]] = X
         return buf
@@ -206,11 +209,16 @@ class _ScratchMixin:
         self._reset_scratch()
 
     def _buffer(self, key, shape, dtype):
-        """A reusable training scratch array (kept across calls, dropped from pickles)."""
+        """A reusable training scratch array (kept across calls, dropped from pickles; contents undefined).
+
+        One flat store per key, grown when a call needs more: a smaller batch (an epoch's last one) gets
+        a view of its start, so the next full batch does not allocate again.
+        """
+        size = math.prod(shape)
         buf = self._cache_buffers.get(key)
-        if buf is None or buf.shape != shape or buf.dtype != dtype:
-            buf = self._cache_buffers[key] = np.empty(shape, dtype=dtype)
-        return buf
+        if buf is None or buf.dtype != dtype or buf.size < size:
+            buf = self._cache_buffers[key] = np.empty(size, dtype=dtype)
+        return buf[:size].reshape(shape)
 
     def _set_geometry(self, sample_shape):
         self._grid_ = self._make_geometry(sample_shape)
@@ -337,14 +345,14 @@ class _Conv(_ScratchMixin, Layer):
         bias = self.params[1] if self.use_bias else None
         Y = inference_product(kernel, bias, training)(A)
         if training:
-            self._cache_grid, self._cache_n = g, n
+            self._cache_grid, self._cache_n, self._cache_cols = g, n, cols
             self._cache_depth_major, self._cache_in_mask = depth_major, in_mask
         return _from_2d(Y.reshape((n,) + g.out_hw + (-1,)), self.rank)
 
     def backward(self, dY):
         g = self._cache_grid
         n, f = self._cache_n, int(self.filters)
-        cols = self._cache_buffers["cols"]
+        cols = self._cache_cols
         dY2 = np.ascontiguousarray(dY, dtype=self.dtype).reshape(-1, f)
         rows = dY2.shape[0]
         dkernel = self.grads[0].reshape(-1, f)
@@ -352,9 +360,9 @@ class _Conv(_ScratchMixin, Layer):
         if self.use_bias:
             # a BLAS matrix-vector product sums columns ~4x faster than sum(axis=0)
             ones = self._cache_buffers.get("ones")
-            if ones is None or ones.shape != (rows,) or ones.dtype != dY2.dtype:
+            if ones is None or ones.size < rows or ones.dtype != dY2.dtype:
                 ones = self._cache_buffers["ones"] = np.ones(rows, dtype=dY2.dtype)
-            np.matmul(ones, dY2, out=self.grads[1])
+            np.matmul(ones[:rows], dY2, out=self.grads[1])
         if not self.input_grad:
             return None
         kk = g.kernel[0] * g.kernel[1]

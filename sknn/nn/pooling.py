@@ -121,7 +121,7 @@ class _Pool(_ScratchMixin, Layer):
         for k in range(2, kk):
             np.maximum(Y, W[k], out=Y)
         if training:
-            self._cache_Y = Y
+            self._cache_W, self._cache_Y = W, Y
         return _from_2d(Y, self.rank)
 
     def backward(self, dY):
@@ -155,7 +155,7 @@ class _Pool(_ScratchMixin, Layer):
         maximum only. (The first offset finds every window free, and the last
         leaves ``free`` unused: those two updates are skipped.)
         """
-        W, Y = self._cache_buffers["windows"], self._cache_Y
+        W, Y = self._cache_W, self._cache_Y
         hit = self._buffer("hit", W.shape, np.bool_)
         np.equal(W, Y, out=hit)
         free = self._buffer("free", Y.shape, np.bool_)

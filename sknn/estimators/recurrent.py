@@ -28,6 +28,11 @@ CELLS = {"rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
 STEM_KERNEL, STEM_STRIDE, STEM_MIN_STEPS = 8, 4, 32
 
 
+def _stem_for(stem, n_steps):
+    """Whether ``stem`` ('auto', 'conv' or None) puts the convolution in front of sequences of ``n_steps``."""
+    return stem == "conv" or (stem == "auto" and n_steps >= STEM_MIN_STEPS)
+
+
 class _Sequences(Shaped):
     """The recurrent presets' input: any number of steps, but every sequence must fill the stem's window."""
 
@@ -38,7 +43,7 @@ class _Sequences(Shaped):
         X, mask = super().input(est, X, reset)
         net = None if reset else getattr(est, "network_", None)  # (Dask's worker copies carry no network)
         if net is None:  # what _uses_stem will decide (before y is read: a sequence-to-sequence y has no stem)
-            stem = est.stem == "conv" or (est.stem == "auto" and X.shape[1] >= STEM_MIN_STEPS)
+            stem = _stem_for(est.stem, X.shape[1])
         else:
             stem = isinstance(net.layers[0], Conv1D)
         shortest = X.shape[1] if mask is None else int(mask.sum(axis=1).min())
@@ -74,14 +79,12 @@ class _BaseRNN(BaseNetwork):
 
     def _uses_stem(self, input_shape):
         """Whether the network starts with the convolutional stem (decided when it is built)."""
-        if self.stem is None:
-            return False
         if self._seq_outputs is not None:
             if self.stem == "conv":
                 raise ValueError("stem='conv' shortens the sequences, so it cannot predict one target per "
                                  "time step; use stem=None (or 'auto') for a sequence-to-sequence y.")
             return False
-        return self.stem == "conv" or input_shape[0] >= STEM_MIN_STEPS
+        return _stem_for(self.stem, input_shape[0])
 
     def _validate_params(self):
         super()._validate_params()

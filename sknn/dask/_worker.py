@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..nn.sparse_grad import to_dense
+from ..estimators._heads import SequenceRegression
 from ..inference import predict_raw
 from ..training import FitState, Trainer, TrainingConfig
 from . import _adapter
@@ -65,14 +66,11 @@ def prepare(est, X, y, sample_weight, dtype, validation_fraction, seed):
 
 def _all_targets(part, outputs):
     """The targets of a partition's training and held-out rows, ``(rows, outputs)``, and their weights."""
-    pieces = [part] + ([part["val"]] if "val" in part else [])
     ys, ws = [], []
-    for piece in pieces:
-        y, sw = piece["y"], piece["sw"]
-        flat = y.reshape(-1, outputs)
+    for piece in [part] + ([part["val"]] if "val" in part else []):
+        flat, w = SequenceRegression.flat_targets(piece["y"], piece["sw"], outputs)
         ys.append(flat)
-        per_row = flat.shape[0] // max(y.shape[0], 1)
-        ws.append(np.ones(flat.shape[0]) if sw is None else np.repeat(sw, per_row))
+        ws.append(np.ones(flat.shape[0]) if w is None else w)
     return np.concatenate(ys), np.concatenate(ws)
 
 

@@ -220,7 +220,7 @@ class SequenceRegression(Regression):
         and ``warm_start`` keep them. A constant output gets scale 1.
         """
         if first:
-            flat, w = self.flat_targets(est, Y, sample_weight)
+            flat, w = self.flat_targets(Y, sample_weight, est._seq_outputs or Y.shape[-1])
             mean = np.average(flat, axis=0, weights=w)
             self.set_scale(est, mean, np.average((flat - mean) ** 2, axis=0, weights=w))
         if getattr(est, "_y_scale", None) is None:  # saved before sknn standardised targets
@@ -228,11 +228,10 @@ class SequenceRegression(Regression):
         return (Y - est._y_mean) / est._y_scale
 
     @staticmethod
-    def flat_targets(est, Y, sample_weight):
+    def flat_targets(Y, sample_weight, outputs):
         """``Y`` as ``(rows, outputs)`` (a 2-D sequence target: one output per step) and each row's weight."""
-        outputs = est._seq_outputs or Y.shape[-1]
         flat = Y.reshape(-1, outputs)
-        return flat, None if sample_weight is None else np.repeat(sample_weight, flat.shape[0] // Y.shape[0])
+        return flat, None if sample_weight is None else np.repeat(sample_weight, flat.shape[0] // max(Y.shape[0], 1))
 
     @staticmethod
     def set_scale(est, mean, variance):

@@ -300,8 +300,9 @@ class GlobalAvgPool(_GlobalPool):
     Notes
     -----
     With a boolean sequence ``mask`` of shape ``(n_samples, steps)`` (3-D
-    input), only the valid steps are averaged; a sample with no valid step
-    gives zeros. The output carries no mask.
+    input), only the valid steps are averaged, in step order, so that the
+    result does not depend on how far a sample was padded; a sample with no
+    valid step gives zeros. The output carries no mask.
 
     Examples
     --------
@@ -320,6 +321,8 @@ class GlobalAvgPool(_GlobalPool):
         X = self._float_input(X)
         axes = tuple(range(1, X.ndim - 1))
         m = _global_mask(mask, X)
+        if m is None and X.ndim == 3:
+            m = np.ones(X.shape[:2] + (1,), dtype=bool)  # sequences: the same arithmetic, mask or not
         weight = None
         if m is None:
             Y = X.mean(axis=axes, dtype=X.dtype)
@@ -327,7 +330,10 @@ class GlobalAvgPool(_GlobalPool):
             count = m.sum(axis=1, keepdims=True)  # (n, 1, 1)
             weight = m / np.maximum(count, 1).astype(X.dtype)  # (n, steps, 1)
             weight = weight.astype(X.dtype, copy=False)
-            Y = (X * weight).sum(axis=1)
+            # summed step by step from the first: padded steps add exact zeros at the end, so a
+            # sequence's mean is the same bits whatever padding its batch gave it, or none (np.sum's
+            # pairwise order would depend on the padded length)
+            Y = np.cumsum(X * weight, axis=1)[:, -1]
         if training:
             self._cache_shape, self._cache_dtype, self._cache_weight = X.shape, X.dtype, weight
         return Y

@@ -519,3 +519,20 @@ def test_numpy_ints_are_accepted():
     layer = Conv2D(np.int64(2), (np.int32(3), 2), strides=np.int8(1))
     assert layer.build((5, 5, 1), _rng()) == (3, 4, 2)
     assert MaxPool1D(np.int64(2), strides=(np.int64(2),)).build((6, 1), _rng()) == (3, 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_global_avg_pool_of_a_sequence_does_not_depend_on_its_padding(dtype):
+    """A masked mean is summed step by step: the same bits alone, padded, or unmasked."""
+    rng = np.random.default_rng(0)
+    seq = rng.normal(size=(1, 13, 5)).astype(dtype)
+    layer = GlobalAvgPool()
+    layer.build((13, 5), rng)
+    alone = layer.forward(seq)
+    for pad in (1, 7, 50):
+        padded = np.concatenate([seq, rng.normal(size=(1, pad, 5)).astype(dtype)], axis=1)
+        batch = np.concatenate([padded, rng.normal(size=(3, 13 + pad, 5)).astype(dtype)])
+        mask = np.ones(batch.shape[:2], dtype=bool)
+        mask[0, 13:] = False
+        np.testing.assert_array_equal(layer.forward(batch, mask=mask)[:1], alone)
+    np.testing.assert_allclose(alone[0], seq[0].mean(axis=0), rtol=1e-6)

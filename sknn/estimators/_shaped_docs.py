@@ -66,10 +66,11 @@ doc_snippet("shaped_notes", """
     integer ``sample_weight`` matches fitting on repeated rows only up to
     float32 rounding of the training sums (1e-6 relative and more after many
     epochs, above scikit-learn's 1e-7 tolerance); with ``dtype='float64'`` it
-    matches within that tolerance, unless ``clip_norm`` is set (the recurrent
-    presets' default): clipping keeps every step equivalent but amplifies the
-    last-bit differences over hundreds of epochs (about 1e-4 even in float64;
-    set ``clip_norm=None`` for exact equivalence). With dropout or batch normalisation the two
+    matches within that tolerance, unless ``clip_norm`` is set or the
+    recurrent states are max-pooled (both the recurrent presets' defaults):
+    these keep every step equivalent but amplify the last-bit differences over
+    hundreds of epochs (about 1e-4 to 1e-3 even in float64; set
+    ``clip_norm=None`` and ``pooling='last'`` for exact equivalence). With dropout or batch normalisation the two
     differ by design: dropout draws a mask per row (a repeated row gets two),
     and batch-norm statistics are unweighted means over the rows of a batch.
 """)

@@ -17,7 +17,12 @@ any machine; the estimators' docstrings state it (Notes). Gradient clipping
 but amplifies those rounding differences over a long fit (float64: 1e-13 after
 50 epochs, 5e-5 after 180, measured), so the sample-weight checks also run
 without it; ``test_clipped_steps_keep_weights_equivalent`` checks the clipped
-steps. Expected failures are strict (pyproject.toml) and only where
+steps. Max pooling over time (the recurrent presets' default ``pooling``) does
+the same in another way: a last-bit difference can change which step holds a
+unit's maximum, and the gradient then takes another path (float64, 500 epochs:
+2e-3 apart; mean pooling drifts as far on the check's data). The sample-weight
+checks run those presets with ``pooling='last'``, and the step-by-step test
+covers the default max pooling. Expected failures are strict (pyproject.toml) and only where
 equivalence is impossible by design.
 """
 
@@ -88,6 +93,8 @@ def _for_check(estimator, check):
     changes = {"dtype": "float64"} if params.get("dtype") == "float32" else {}
     if params.get("clip_norm") is not None:
         changes["clip_norm"] = None
+    if params.get("pooling") == "max":
+        changes["pooling"] = "last"
     return clone(estimator).set_params(**changes) if changes else estimator
 
 
@@ -108,14 +115,15 @@ def test_sklearn_compatible(estimator, check):
 
 @pytest.mark.parametrize("Est", [RNNClassifier, RNNRegressor], ids=lambda E: E.__name__)
 def test_clipped_steps_keep_weights_equivalent(Est):
-    """With clip_norm (the recurrent default), integer weights and repeated rows train alike step by step."""
+    """With clip_norm and max pooling (the recurrent defaults), integer weights and repeated rows train
+    alike step by step."""
     rng = np.random.RandomState(42)
     X, y = rng.rand(15, 30), rng.randint(0, 3, 15)
     w = rng.randint(0, 5, 15)
     kw = dict(dtype="float64", random_state=0, max_iter=20, shuffle=False, clip_norm=0.01)
     a = Est(**kw).fit(X, y, w)
     b = Est(**kw).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
-    assert a.n_iter_ == b.n_iter_ == 20
+    assert a.n_iter_ == b.n_iter_ == 20 and a.pooling == "max"
     # the clip is in force (a gradient norm of 0.01 is far below the first steps' norm)
     assert a.loss_curve_ != Est(**{**kw, "clip_norm": None}).fit(X, y, w).loss_curve_
     out = (lambda e: e.predict_proba(X)) if Est is RNNClassifier else (lambda e: e.predict(X))

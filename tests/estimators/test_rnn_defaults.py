@@ -31,13 +31,13 @@ def test_auto_stem_follows_the_number_of_steps(steps, stem):
     if stem:
         conv = clf.network_.layers[0]
         assert (conv.filters, conv.kernel_size, conv.strides) == (4, STEM_KERNEL, STEM_STRIDE)
-    assert _kinds(clf)[2 if stem else 0] is nn.LSTM
+    assert _kinds(clf)[2 if stem else 0] is nn.GRU  # the classifier's default cell
 
 
 def test_stem_none_and_conv_are_obeyed():
     X, y = _series(steps=12)
     assert _kinds(RNNClassifier(units=4, max_iter=2, stem="conv", random_state=0).fit(X, y))[0] is nn.Conv1D
-    assert _kinds(RNNClassifier(units=4, max_iter=2, stem=None, random_state=0).fit(*_series()))[0] is nn.LSTM
+    assert _kinds(RNNClassifier(units=4, max_iter=2, stem=None, random_state=0).fit(*_series()))[0] is nn.GRU
     with pytest.raises(ValueError, match="at least 8 steps"):
         RNNClassifier(stem="conv", max_iter=2).fit(*_series(steps=5))
     with pytest.raises(ValueError, match="stem"):
@@ -69,7 +69,7 @@ def test_stem_with_ragged_sequences_and_other_lengths_at_predict():
             clf.predict(short)
     with pytest.raises(ValueError, match="stem=None"):
         RNNClassifier(max_iter=1).fit(X[:-1] + [rng.normal(size=(4, 1))], y)
-    assert _kinds(RNNClassifier(max_iter=1, stem=None).fit(X[:-1] + [rng.normal(size=(4, 1))], y))[0] is nn.LSTM
+    assert _kinds(RNNClassifier(max_iter=1, stem=None).fit(X[:-1] + [rng.normal(size=(4, 1))], y))[0] is nn.GRU
 
 
 def test_auto_batch_size_is_32_for_the_recurrent_presets():
@@ -113,9 +113,12 @@ def test_regressor_standardises_its_targets():
 
 def test_constant_and_multi_output_targets():
     X, _ = _series(n=30, steps=5)
-    reg = RNNRegressor(units=4, max_iter=5, random_state=0).fit(X, np.full(30, 7.0))
+    reg = RNNRegressor(units=4, max_iter=5, pooling="last", random_state=0).fit(X, np.full(30, 7.0))
     assert reg._y_scale[0] == 1.0
     np.testing.assert_allclose(reg.predict(X), 7.0, atol=0.1)  # the mean from the first step
+    # pooled states are not centred, so the head first has to learn to cancel them
+    reg = RNNRegressor(units=4, max_iter=100, random_state=0).fit(X, np.full(30, 7.0))
+    np.testing.assert_allclose(reg.predict(X), 7.0, atol=0.1)
     y = np.c_[X[:, -1, 0], 1e4 * X[:, 0, 0] + 5]
     reg = RNNRegressor(units=4, max_iter=5, random_state=0).fit(X, y)
     assert reg._y_scale.shape == (2,) and reg._y_scale[1] > 1e3
@@ -153,3 +156,65 @@ def test_scaled_regressor_roundtrips_and_old_files_load():
     reg._y_mean, reg._y_scale = np.zeros(1), np.zeros(1)  # a state load would refuse is not saved
     with pytest.raises(Exception, match="_y_scale"):
         save(reg, io.BytesIO())
+
+
+# -- pooling: how the head reads the last recurrent layer ---------------------------------------------
+@pytest.mark.parametrize("pooling, pool", [("max", nn.GlobalMaxPool), ("mean", nn.GlobalAvgPool), ("last", None)])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_pooling_builds_the_head_it_names(pooling, pool, bidirectional):
+    X, y = _series(steps=12)
+    clf = RNNClassifier(units=4, n_layers=2, bidirectional=bidirectional, pooling=pooling, max_iter=2,
+                        random_state=0).fit(X, y)
+    layers = clf.network_.layers
+    cells = [getattr(layer, "layer", layer) for layer in layers[:2]]
+    assert cells[0].return_sequences  # a lower layer always hands on its steps
+    assert cells[1].return_sequences is (pool is not None)
+    assert _kinds(clf)[2:] == ([pool] if pool else []) + [nn.Dense]
+    assert clf.predict_proba(X).shape == (40, 2)
+
+
+def test_default_pooling_is_max_and_sequence_to_sequence_has_none():
+    X, y = _series(steps=12)
+    assert nn.GlobalMaxPool in _kinds(RNNClassifier(units=4, max_iter=2, random_state=0).fit(X, y))
+    reg = RNNRegressor(units=4, max_iter=2, random_state=0).fit(X, X[:, :, :1])
+    assert reg.predict(X).shape == (40, 12, 1)
+    assert nn.GlobalMaxPool not in _kinds(reg) and nn.GlobalAvgPool not in _kinds(reg)
+
+
+def test_unknown_pooling_is_refused():
+    with pytest.raises(ValueError, match="pooling"):
+        RNNClassifier(pooling="sum").fit(*_series(steps=12))
+
+
+@pytest.mark.parametrize("pooling", ["max", "mean"])
+def test_pooling_leaves_padded_steps_out(pooling):
+    """A short sequence predicts the same alone as padded in a batch with longer ones."""
+    rng = np.random.default_rng(3)
+    X = [rng.normal(size=(int(k), 2)) for k in rng.integers(3, 20, size=50)]
+    y = np.array([int(x[:, 0].max() > 1.5) for x in X])
+    reg = RNNRegressor(units=4, pooling=pooling, stem=None, max_iter=3, random_state=0).fit(X, y)
+    together = reg.predict(X)
+    alone = np.concatenate([reg.predict([x]) for x in X])
+    np.testing.assert_array_equal(together, alone)
+    # padding the short sequence by hand with values that would win a max, or move a mean, changes it
+    short = int(np.argmin([len(x) for x in X]))
+    padded = np.vstack([X[short], np.full((5, 2), 50.0)])
+    assert reg.predict([padded])[0] != together[short]
+
+
+def test_pooled_model_round_trips_through_a_file():
+    X, y = _series(steps=12)
+    clf = RNNClassifier(units=4, pooling="mean", max_iter=3, random_state=0).fit(X, y)
+    buf = io.BytesIO()
+    save(clf, buf)
+    buf.seek(0)
+    loaded = load(buf)
+    assert loaded.pooling == "mean"
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_default_cells():
+    """The classifier defaults to the GRU, the regressor to the LSTM (chosen on bench/defaults.py)."""
+    X, y = _series(steps=12)
+    assert _kinds(RNNClassifier(units=4, max_iter=1, random_state=0).fit(X, y))[0] is nn.GRU
+    assert _kinds(RNNRegressor(units=4, max_iter=1, random_state=0).fit(X, y.astype(float)))[0] is nn.LSTM

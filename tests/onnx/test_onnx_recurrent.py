@@ -54,6 +54,18 @@ def test_stacked_bidirectional_cells_variable_length(cell):
     _check_variable_length(clf, X[80:])
 
 
+@pytest.mark.parametrize("pooling", ["max", "mean", "last"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_pooled_heads_variable_length(pooling, bidirectional):
+    X, y = _sequences(lengths=(1, 12))
+    clf = sknn.RNNClassifier(units=5, n_layers=2, bidirectional=bidirectional, pooling=pooling, max_iter=5,
+                             random_state=0).fit(X[:80], y[:80])
+    _check_variable_length(clf, X[80:])
+    reg = sknn.RNNRegressor(units=5, bidirectional=bidirectional, pooling=pooling, max_iter=5,
+                            random_state=0).fit(X[:80], np.array([x.max() for x in X[:80]]))
+    _check_variable_length(reg, X[80:], classifier=False)
+
+
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 def test_fixed_length_3d_and_flat_rows(cell):
     X, y = _sequences(lengths=(6, 7))

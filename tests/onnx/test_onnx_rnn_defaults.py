@@ -45,3 +45,16 @@ def test_stem_exports_for_fixed_length_input_after_a_ragged_fit():
         sknn_onnx.to_onnx(clf, X[:3], options={"zipmap": False})
     fixed = rng.normal(size=(30, 40, 1)).astype(np.float32)
     check_classifier(clf, fixed)
+
+
+
+@pytest.mark.parametrize("pooling", ["max", "mean", "last"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_pooled_heads_export(pooling, bidirectional):
+    X, s = _series(steps=40)
+    clf = sknn.RNNClassifier(units=6, pooling=pooling, bidirectional=bidirectional, max_iter=3,
+                             random_state=0).fit(X, (s > 0).astype(int))
+    check_classifier(clf, X)
+    reg = sknn.RNNRegressor(units=6, pooling=pooling, bidirectional=bidirectional, max_iter=3,
+                            random_state=0).fit(X, s)
+    check_regressor(reg, X)

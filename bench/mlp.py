@@ -6,6 +6,7 @@ Run by hand (not a test)::
     PYTHONPATH=. python bench/mlp.py --quick    # 1 repeat, 2 digits seeds
     PYTHONPATH=. python bench/mlp.py --busy 2   # with 2 CPU-bound processes beside it
     PYTHONPATH=. python bench/mlp.py --predict  # float32 predict: one row, 100k rows
+    PYTHONPATH=. python bench/mlp.py --float32-only --no-digits --floor  # also the plain NumPy floors
 
 Workload: a 784-256-128-10 ReLU network, adam (lr 1e-3), batch 256, 5 epochs
 on 20,000 samples from ``make_classification`` (784 features, 50 informative,
@@ -18,6 +19,7 @@ is compared with the measured peak of one large matrix product.
 """
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -139,13 +141,92 @@ def run_torch(Xtr, ytr, Xte, yte, seed):
     return elapsed, float(acc)
 
 
-def speed(repeats, dtypes=(np.float32, np.float64)):
+def _numpy_loop(Xtr, ytr, Xte, yte, seed, elementwise):
+    """The same training as a bare NumPy loop: what any NumPy implementation must spend at least.
+
+    With ``elementwise=False`` only the batch gather and the 8 matrix products of a step run (3 forward, 3
+    weight gradients, 2 input gradients); with True also every elementwise operation the step needs, each
+    rounded as sknn and scikit-learn round it: bias adds, ReLU and its mask, softmax and the log-loss
+    gradient, bias gradients, the L2 term and Adam's 12 passes. No input checks, loss value, stopping rule
+    or Python layer objects.
+    """
+    rng = np.random.default_rng(seed)
+    dt = Xtr.dtype
+    sizes = (N_FEATURES,) + HIDDEN + (N_CLASSES,)
+    W = [rng.uniform(-0.1, 0.1, (i, o)).astype(dt) for i, o in zip(sizes[:-1], sizes[1:])]
+    params = [a for w in W for a in (w, np.zeros(w.shape[1], dt))]
+    grads = [np.zeros_like(p) for p in params]
+    moments = [(np.zeros_like(p), np.zeros_like(p), np.empty_like(p)) for p in params]
+    onehot = np.eye(N_CLASSES, dtype=dt)[ytr]
+    t0 = time.perf_counter()
+    step = 0
+    for _ in range(EPOCHS):
+        order = rng.permutation(len(Xtr))
+        for s in range(0, len(Xtr), BATCH):
+            idx = order[s : s + BATCH]
+            acts = [np.take(Xtr, idx, axis=0)]
+            for k in range(3):
+                h = acts[-1] @ params[2 * k]
+                if elementwise:
+                    h += params[2 * k + 1]
+                    if k < 2:
+                        np.maximum(h, 0, out=h)
+                acts.append(h)
+            d = acts[-1]
+            if elementwise:
+                d = np.exp(d - d.max(axis=1, keepdims=True))
+                d /= d.sum(axis=1, keepdims=True)
+                d -= onehot[idx]
+                d *= dt.type(1.0 / len(idx))
+            for k in (2, 1, 0):
+                np.matmul(acts[k].T, d, out=grads[2 * k])
+                if elementwise:
+                    np.add.reduce(d, axis=0, out=grads[2 * k + 1])
+                if k:
+                    d = d @ params[2 * k].T
+                    if elementwise:
+                        d *= acts[k] > 0
+            if not elementwise:
+                continue
+            step += 1
+            lr_t = LR * math.sqrt(1 - 0.999**step) / (1 - 0.9**step)
+            for p, g, (m, v, buf) in zip(params, grads, moments):
+                if p.ndim == 2:  # L2 on the weights, alpha=1e-4 over the batch
+                    np.multiply(p, 1e-4 / len(idx), out=buf)
+                    g += buf
+                m *= 0.9
+                np.multiply(g, 0.1, out=buf)
+                m += buf
+                v *= 0.999
+                np.multiply(g, g, out=buf)
+                buf *= 0.001
+                v += buf
+                np.sqrt(v, out=buf)
+                buf += 1e-8
+                np.divide(m, buf, out=buf)
+                buf *= -lr_t
+                p += buf
+    return time.perf_counter() - t0, float("nan")
+
+
+def run_floor_gemm(Xtr, ytr, Xte, yte, seed):
+    return _numpy_loop(Xtr, ytr, Xte, yte, seed, elementwise=False)
+
+
+def run_floor_elementwise(Xtr, ytr, Xte, yte, seed):
+    return _numpy_loop(Xtr, ytr, Xte, yte, seed, elementwise=True)
+
+
+def speed(repeats, dtypes=(np.float32, np.float64), floor=False):
     Xtr, ytr, Xte, yte = make_data()
     flop = 6.0 * n_params() * N_TRAIN * EPOCHS
     contestants = [("sknn", run_sknn), ("scikit-learn", run_sklearn)]
     if torch is not None:
         torch.set_num_threads(N_THREADS)
         contestants.append(("PyTorch", run_torch))
+    if floor:
+        contestants += [("NumPy: products only", run_floor_gemm),
+                        ("NumPy: products + elementwise", run_floor_elementwise)]
     rows = []
     for dtype in dtypes:
         peak = gemm_peak(dtype)
@@ -159,7 +240,7 @@ def speed(repeats, dtypes=(np.float32, np.float64)):
                 t, acc = fn(Xtr_d, ytr, Xte_d, yte, seed=r)
                 times[name].append(t)
                 accs[name].append(acc)
-                print(f"  {np.dtype(dtype).name:8s} {name:13s} repeat {r}: {t:6.2f} s  acc {acc:.4f}", flush=True)
+                print(f"  {np.dtype(dtype).name:8s} {name:30s} repeat {r}: {t:6.2f} s  acc {acc:.4f}", flush=True)
         med = {name: float(np.median(v)) for name, v in times.items()}
         for name, _ in contestants:
             gflops = flop / med[name] / 1e9
@@ -238,6 +319,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--float32-only", action="store_true", help="skip the float64 runs")
     parser.add_argument("--no-digits", action="store_true", help="skip the digits accuracy check")
+    parser.add_argument("--floor", action="store_true",
+                        help="also time the same training as bare NumPy loops (products only; + elementwise)")
     args = parser.parse_args()
     with _harness.busy(args.busy):
         _main(args)
@@ -259,7 +342,7 @@ def _main(args):
     if args.predict:
         predict_speed(repeats)
         return
-    rows, _ = speed(repeats, (np.float32,) if args.float32_only else (np.float32, np.float64))
+    rows, _ = speed(repeats, (np.float32,) if args.float32_only else (np.float32, np.float64), args.floor)
     print("\n| dtype | library | time (s) | time / scikit-learn | test acc | GFLOP/s | % of GEMM peak |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for r in rows:

@@ -31,8 +31,9 @@ def run_sknn(X, y):
 
     from sknn import RNNClassifier
 
-    clf = RNNClassifier(cell="lstm", units=UNITS, batch_size=BATCH, max_iter=1, learning_rate_init=1e-3,
-                        random_state=0)
+    # the network PyTorch runs: the LSTM over the raw steps, its last state to the output (no stem, no pooling)
+    clf = RNNClassifier(cell="lstm", units=UNITS, stem=None, pooling="last", batch_size=BATCH, max_iter=1,
+                        learning_rate_init=1e-3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clf.fit(X, y)

@@ -147,7 +147,9 @@ TRAINING_PARAMS = (
           "``GridSearchCV``)."),
     Param("warm_start", False, ("boolean",), "bool",
           "Start the next ``fit`` from the previous solution. As in scikit-learn, the optimiser starts afresh "
-          "(a changed ``learning_rate_init`` applies); ``partial_fit`` continues it."),
+          "(a changed ``learning_rate_init`` applies); ``partial_fit`` continues it. The fitted network is "
+          "kept as it is: parameters that shape it (layer sizes, ``cell``, ``pooling``, ...) changed since "
+          "take effect at the next fit with ``warm_start=False``, as in scikit-learn."),
     Param("momentum", 0.9, (_unit("both"),), _FLOAT, "Momentum of the 'sgd' solver."),
     Param("nesterovs_momentum", True, ("boolean",), "bool", "Whether to use Nesterov's momentum with 'sgd'."),
     Param("early_stopping", False, ("boolean",), "bool",

@@ -218,3 +218,13 @@ def test_default_cells():
     X, y = _series(steps=12)
     assert _kinds(RNNClassifier(units=4, max_iter=1, random_state=0).fit(X, y))[0] is nn.GRU
     assert _kinds(RNNRegressor(units=4, max_iter=1, random_state=0).fit(X, y.astype(float)))[0] is nn.LSTM
+
+
+def test_warm_start_keeps_the_fitted_network_as_documented():
+    """Like scikit-learn's MLP: warm_start continues the fitted network; a changed shape applies on a fresh fit."""
+    X, y = _series(steps=12)
+    clf = RNNClassifier(units=4, max_iter=2, random_state=0).fit(X, y)
+    clf.set_params(warm_start=True, pooling="last", cell="lstm")
+    assert _kinds(clf.fit(X, y)) == [nn.GRU, nn.GlobalMaxPool, nn.Dense]
+    assert _kinds(clf.set_params(warm_start=False).fit(X, y)) == [nn.LSTM, nn.Dense]
+    assert "take effect at the next fit with ``warm_start=False``" in RNNClassifier.__doc__

@@ -10,7 +10,8 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["BLOWUP_FACTOR", "REFERENCE_ROWS", "NON_FINITE_MESSAGE", "DivergenceWarning", "DivergenceGuard", "snapshot", "restore"]
+__all__ = ["BLOWUP_FACTOR", "REFERENCE_ROWS", "NON_FINITE_MESSAGE", "DivergenceWarning", "DivergenceGuard",
+           "snapshot", "restore"]
 
 #: An epoch whose loss is this many times the reference scale has diverged.
 BLOWUP_FACTOR = 1e4

@@ -32,9 +32,9 @@ Divergence
 An epoch diverges when its loss is NaN or infinite, or when it exceeds
 :data:`BLOWUP_FACTOR` times a reference scale measured at the start of the call
 (the larger of the network's loss and the loss of an all-zero output, on up to
-128 evenly spaced rows, ``sknn._divergence.REFERENCE_ROWS``): a scale-free test that noisy but healthy training never meets
-(its loss stays near or below where it started), while a blow-up passes it by
-many orders of magnitude. The loop then warns with :class:`DivergenceWarning`,
+128 evenly spaced rows, ``sknn._divergence.REFERENCE_ROWS``): a scale-free test
+that noisy but healthy training never meets (its loss stays near or below where
+it started), while a blow-up passes it by many orders of magnitude. The loop then warns with :class:`DivergenceWarning`,
 records the epoch (loss as measured, validation score NaN) and keeps the best
 finite weights it saw. When the first epoch of a call is not finite it raises
 ``ValueError`` (scikit-learn's message) and leaves the weights as they were.

@@ -196,12 +196,12 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         """Standardise the targets with the mean and scale of the whole (weighted) y, as ``fit`` does."""
         outputs = _adapter.target_outputs(est)
         sums = client.gather(client.map(_worker.target_sums, parts, outputs=outputs, pure=False))
-        mean = np.sum([s[1] for s in sums], axis=0) / sum(s[0] for s in sums)
+        weight = sum(s[0] for s in sums)
+        mean = np.sum([s[1] for s in sums], axis=0) / weight
         squares = client.gather(client.map(_worker.target_sums, parts, outputs=outputs, mean=mean, pure=False))
-        est._head.set_scale(est, mean, np.sum(squares, axis=0) / sum(s[0] for s in sums))
-        scaled = client.map(_worker.scale_targets, parts, mean=est._y_mean, scale=est._y_scale, dtype=dtype,
-                            pure=False)
-        return scaled
+        est._head.set_scale(est, mean, np.sum(squares, axis=0) / weight)
+        return client.map(_worker.scale_targets, parts, mean=est._y_mean, scale=est._y_scale, dtype=dtype,
+                          pure=False)
 
     def fit(self, X, y, sample_weight=None):
         """Train a clone of ``estimator`` on the data held by the cluster.

@@ -175,8 +175,8 @@ class RNNClassifier(NetworkClassifierMixin, _BaseRNN):
     The hidden states of ``n_layers`` stacked recurrent layers, pooled over
     the steps (their maximum by default, see ``pooling``; padded steps of
     variable-length input left out; long sequences first go through a
-    convolutional ``stem``), go through the dense head to a softmax (or sigmoid) output trained with the
-    log-loss, through the same training loop and parameters as
+    convolutional ``stem``), go through the dense head to a softmax (or
+    sigmoid) output trained with the log-loss, through the same training loop and parameters as
     :class:`sknn.MLPClassifier`.
 
     Parameters
@@ -187,7 +187,8 @@ class RNNClassifier(NetworkClassifierMixin, _BaseRNN):
         The recurrent cell: gated recurrent unit (PyTorch convention), long
         short-term memory or a simple tanh (Elman) cell. The GRU is the
         default here because it classified the benchmark's series better than
-        the LSTM (``bench/defaults.py``); :class:`RNNRegressor` defaults to the LSTM.
+        the LSTM (``bench/defaults.py``); :class:`RNNRegressor` defaults to
+        the LSTM.
 
     {rnn_parameters}
 

@@ -112,6 +112,8 @@ class _BaseRNN(BaseNetwork):
             layers.append(Bidirectional(layer) if self.bidirectional else layer)
         if pool is not None:
             layers.append(pool())  # over the real steps only, for padded variable-length input
+        if self.dropout:  # on the recurrent features the head reads (as TextClassifier's document vector)
+            layers.append(Dropout(self.dropout))
         for units in positive_ints("hidden_layer_sizes", self.hidden_layer_sizes):
             layers.append(Dense(units))
             layers.append(Activation(self.activation))
@@ -147,7 +149,10 @@ doc_snippet("rnn_parameters", """
         Activation of the dense head.
 
     dropout : float, default=0.0
-        Dropout rate after each dense layer of the head.
+        Dropout rate on the recurrent features the head reads (the pooled
+        states, or each step's state for a sequence-to-sequence y) and after
+        each dense layer of the head, so it applies with the default
+        ``hidden_layer_sizes=()`` too.
 
     stem : {'auto', 'conv'} or None, default='auto'
         'conv' reads the sequences through a convolution over time before the

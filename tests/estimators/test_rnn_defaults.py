@@ -228,3 +228,28 @@ def test_warm_start_keeps_the_fitted_network_as_documented():
     assert _kinds(clf.fit(X, y)) == [nn.GRU, nn.GlobalMaxPool, nn.Dense]
     assert _kinds(clf.set_params(warm_start=False).fit(X, y)) == [nn.LSTM, nn.Dense]
     assert "take effect at the next fit with ``warm_start=False``" in RNNClassifier.__doc__
+
+
+@pytest.mark.parametrize("est", [RNNClassifier, RNNRegressor])
+def test_dropout_applies_with_the_default_head(est):
+    # before, dropout sat only after the head's dense layers, so with the default hidden_layer_sizes=()
+    # it silently did nothing
+    X, y = _series(steps=12)
+    y = y if est is RNNClassifier else y.astype(float)
+    plain = est(units=4, max_iter=3, random_state=0).fit(X, y)
+    dropped = est(units=4, max_iter=3, dropout=0.5, random_state=0).fit(X, y)
+    kinds = _kinds(dropped)
+    assert nn.Dropout in kinds and nn.Dropout not in _kinds(plain)
+    assert kinds.index(nn.Dropout) == kinds.index(nn.GlobalMaxPool) + 1  # on the pooled states
+    assert not np.allclose(plain.loss_curve_, dropped.loss_curve_)
+    # inference is the identity: predictions do not depend on a draw
+    np.testing.assert_array_equal(dropped.predict(X), dropped.predict(X))
+
+
+def test_dropout_on_each_step_of_a_sequence_to_sequence_y():
+    X, _ = _series(n=20, steps=10)
+    Y = np.cumsum(X[:, :, 0], axis=1)
+    reg = RNNRegressor(units=4, max_iter=2, dropout=0.3, return_sequences=True, random_state=0).fit(X, Y)
+    kinds = _kinds(reg)
+    assert kinds[-2:] == [nn.Dropout, nn.Dense] and nn.GlobalMaxPool not in kinds
+    assert reg.predict(X).shape == Y.shape

@@ -58,3 +58,10 @@ def test_pooled_heads_export(pooling, bidirectional):
     reg = sknn.RNNRegressor(units=6, pooling=pooling, bidirectional=bidirectional, max_iter=3,
                             random_state=0).fit(X, s)
     check_regressor(reg, X)
+
+
+def test_dropout_on_the_pooled_states_exports():
+    X, s = _series(steps=40)
+    clf = sknn.RNNClassifier(units=6, dropout=0.4, max_iter=3, random_state=0).fit(X, (s > 0).astype(int))
+    assert any(isinstance(layer, nn.Dropout) for layer in clf.network_.layers)
+    check_classifier(clf, X)

@@ -197,6 +197,8 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """Whether this fit may hold out a validation set; estimators whose default is early stopping
         override it so that ``partial_fit`` (one pass, nothing to stop) keeps working with their defaults.
         ``'auto'`` never applies to ``partial_fit``; the data decide the other fits (:meth:`_early_stopping_on`)."""
+        if self.solver == "lbfgs":  # full-batch L-BFGS trains on every row, as scikit-learn's (no split)
+            return False
         if isinstance(self.early_stopping, str):  # 'auto', the only string the constraints let through
             return not incremental
         if incremental and self.early_stopping:

@@ -154,7 +154,8 @@ TRAINING_PARAMS = (
     Param("nesterovs_momentum", True, ("boolean",), "bool", "Whether to use Nesterov's momentum with 'sgd'."),
     Param("early_stopping", False, ("boolean",), "bool",
           "Hold out ``validation_fraction`` of the data (stratified for classifiers) and stop when its score "
-          "(accuracy, R², or the mean of ``score_samples``) stops improving; the best weights are restored."),
+          "(accuracy, R², or the mean of ``score_samples``) stops improving; the best weights are restored. "
+          "Unused by 'lbfgs', which trains on every row (as scikit-learn's)."),
     Param("validation_fraction", 0.1, (_unit("left"),), _FLOAT, "Size of the held-out set for early stopping."),
     Param("beta_1", 0.9, (_unit("left"),), _FLOAT, "Decay of the first-moment estimates of Adam / AdamW."),
     Param("beta_2", 0.999, (_unit("left"),), _FLOAT, "Decay of the second-moment estimates of Adam / AdamW."),

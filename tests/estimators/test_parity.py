@@ -357,3 +357,21 @@ def test_a_partial_fit_stream_may_change_scale():
         reg.partial_fit(X, y / 1000)
         reg.partial_fit(X, y * 1000)
     assert reg.loss_curve_[1] > 1e4 * reg.loss_curve_[0]
+
+
+@pytest.mark.parametrize("ours, theirs", [(MLPClassifier, SkMLPClassifier), (MLPRegressor, SkMLPRegressor)],
+                         ids=["classifier", "regressor"])
+def test_lbfgs_ignores_early_stopping_and_trains_on_every_row(ours, theirs):
+    # scikit-learn's L-BFGS path holds nothing out; sknn used to hold out validation_fraction and not use it
+    X, y = load_iris(return_X_y=True)
+    y = y if ours is MLPClassifier else X[:, 0]
+    kw = dict(hidden_layer_sizes=(5,), solver="lbfgs", max_iter=15, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for Est in (ours, theirs):
+            stop, full = Est(early_stopping=True, **kw).fit(X, y), Est(early_stopping=False, **kw).fit(X, y)
+            assert stop.loss_ == full.loss_, Est
+            assert getattr(stop, "validation_scores_", None) is None
+        rnn = sknn.RNNRegressor(units=3, solver="lbfgs", max_iter=5, random_state=0)  # early stopping by default
+        assert rnn.fit(X[:, :, None], X[:, 0]).loss_ == rnn.set_params(early_stopping=False).fit(
+            X[:, :, None], X[:, 0]).loss_

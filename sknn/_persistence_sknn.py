@@ -315,6 +315,14 @@ def _check_sequences_out(est):
         if mean.shape != (outputs,) or scale.shape != (outputs,) or not (scale > 0).all():
             refuse("inconsistent", f"_y_mean and _y_scale must hold one value per output ({outputs}), "
                    "the scales positive.")
+    mean, scale = getattr(est, "_x_mean", None), getattr(est, "_x_scale", None)
+    if (mean is None) != (scale is None):
+        refuse("inconsistent", "_x_mean and _x_scale are set together.")
+    if scale is not None:  # files saved before RNNRegressor standardised its inputs have neither
+        features = est.input_shape_[-1]
+        if mean.shape != (features,) or scale.shape != (features,) or not (scale > 0).all():
+            refuse("inconsistent", f"_x_mean and _x_scale must hold one value per input feature ({features}), "
+                   "the scales positive.")
 
 
 def _check_reconstruction(est):
@@ -345,7 +353,9 @@ CLASSIFICATION = Part({"_label_binarizer": Instance(LabelBinarizer), "_loss_fn":
 REGRESSION = Part(_REGRESSION, check=_check_regressor)
 SEQUENCE_REGRESSION = Part({**_REGRESSION, "_seq_outputs": Opt(_SIZE), "_seq_y_ndim": Opt(Int(2, 3))},
                            optional={"_y_mean": Array("f", (None,), finite=True),
-                                     "_y_scale": Array("f", (None,), finite=True)},
+                                     "_y_scale": Array("f", (None,), finite=True),
+                                     "_x_mean": Array("f", (None,), finite=True),
+                                     "_x_scale": Array("f", (None,), finite=True)},
                            check=_check_sequences_out)
 RATINGS = Part({**_REGRESSION, "_loss_fn": Instance(L.SquaredError, L.BinaryLogLoss),
                 "out_activation_": Str("identity", "logistic"), "global_mean_": Float()},

@@ -266,8 +266,10 @@ def test_shaped_and_custom_networks(client, kind):
             input_shape=(6, 6, 1), filters=(4,), hidden_layer_sizes=(8,), solver="lbfgs", max_iter=5, random_state=0
         )
     elif kind == "rnn":
-        X, y = images.reshape(200, 6, 6), 50.0 + 100.0 * y  # standardised by the mean and scale of all of y
-        est = RNNRegressor(input_shape=(6, 6), cell="gru", units=4, batch_size=100, max_iter=3, random_state=0)
+        # X and y standardised by the mean and scale of all of them (no dropout, no split: the same steps)
+        X, y = 5.0 + 3.0 * images.reshape(200, 6, 6), 50.0 + 100.0 * y
+        est = RNNRegressor(input_shape=(6, 6), cell="gru", units=4, batch_size=100, max_iter=3, dropout=0.0,
+                           early_stopping=False, random_state=0)
     else:
         X = images.reshape(200, 36)
         est = NeuralNetClassifier([Dense(8), Activation("tanh")], batch_size=100, max_iter=3, random_state=0)
@@ -278,6 +280,8 @@ def test_shaped_and_custom_networks(client, kind):
     if kind == "rnn":
         np.testing.assert_allclose(model.estimator_._y_mean, single._y_mean, rtol=1e-12)
         np.testing.assert_allclose(model.estimator_._y_scale, single._y_scale, rtol=1e-12)
+        np.testing.assert_allclose(model.estimator_._x_mean, single._x_mean, rtol=1e-12)
+        np.testing.assert_allclose(model.estimator_._x_scale, single._x_scale, rtol=1e-12)
     # float32 networks: a row's output does not depend on the rows predicted with it
     np.testing.assert_array_equal(model.predict(dX).compute(), model.estimator_.predict(X))
 
@@ -297,12 +301,12 @@ def test_sample_and_balanced_class_weights_follow_the_whole_data(client):
 
 @pytest.mark.slow
 def test_standardised_sequence_targets_use_the_whole_weighted_y(client):
-    """RNNRegressor standardises y with the weighted mean and scale of all rows, held-out rows included."""
+    """RNNRegressor standardises X and y with the weighted mean and scale of all rows, held-out rows included."""
     from sknn import RNNRegressor
 
     rng = np.random.default_rng(1)
-    X = rng.normal(size=(300, 5, 2))
-    y = np.stack([1000.0 + 30.0 * X[:, :, 0], -2.0 * X[:, :, 1]], axis=2)  # two outputs per step
+    X = rng.normal(size=(300, 5, 2)) * [1.0, 20.0] + [0.0, -7.0]
+    y = np.stack([1000.0 + 30.0 * X[:, :, 0], -0.1 * X[:, :, 1]], axis=2)  # two outputs per step
     w = rng.uniform(0.5, 2.0, size=300)
     est = RNNRegressor(units=4, batch_size=50, max_iter=2, early_stopping=True, random_state=0)
     model = DataParallel(est, client, timeout=STEP_TIMEOUT).fit(
@@ -313,5 +317,10 @@ def test_standardised_sequence_targets_use_the_whole_weighted_y(client):
     np.testing.assert_allclose(model.estimator_._y_mean, mean, rtol=1e-12)
     np.testing.assert_allclose(model.estimator_._y_scale, np.sqrt(np.average((flat - mean) ** 2, axis=0, weights=rows)),
                                rtol=1e-10)
+    X32 = X.astype(np.float32).reshape(-1, 2)  # the float32 network's input, as the local fit takes it
+    x_mean = np.average(X32, axis=0, weights=rows)
+    np.testing.assert_allclose(model.estimator_._x_mean, x_mean, rtol=1e-12)
+    np.testing.assert_allclose(model.estimator_._x_scale,
+                               np.sqrt(np.average((X32 - x_mean) ** 2, axis=0, weights=rows)), rtol=1e-10)
     assert model.estimator_.predict(X).shape == y.shape
     assert abs(model.estimator_.predict(X)[..., 0].mean() - 1000.0) < 100.0  # in y's units

@@ -14,6 +14,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ..estimators.recurrent import set_input_scale
 from ..training import Validation
 from . import _adapter, _worker
 from ._trainer import Cluster, ClusterTrainer, Rows, StepFailedError
@@ -203,6 +204,17 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         return client.map(_worker.scale_targets, parts, mean=est._y_mean, scale=est._y_scale, dtype=dtype,
                           pure=False)
 
+    @staticmethod
+    def _standardise_inputs(client, est, parts):
+        """Standardise the input features with the mean and scale of the whole (weighted) X, as ``fit``
+        does (``RNNRegressor``)."""
+        sums = client.gather(client.map(_worker.input_sums, parts, pure=False))
+        weight = sum(s[0] for s in sums)
+        mean = np.sum([s[1] for s in sums], axis=0) / weight
+        squares = client.gather(client.map(_worker.input_sums, parts, mean=mean, pure=False))
+        set_input_scale(est, mean, np.sum(squares, axis=0) / weight)
+        return client.map(_worker.scale_inputs, parts, mean=est._x_mean, scale=est._x_scale, pure=False)
+
     def fit(self, X, y, sample_weight=None):
         """Train a clone of ``estimator`` on the data held by the cluster.
 
@@ -247,7 +259,9 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
         )
         unscaled = []  # held until the end: a lost scaled partition is computed again from them
         if est._head.standardises:
-            unscaled, parts = parts, self._standardise(client, est, parts, dtype)
+            unscaled, parts = unscaled + parts, self._standardise(client, est, parts, dtype)
+        if getattr(est, "_standardises_inputs", False):
+            unscaled, parts = unscaled + parts, self._standardise_inputs(client, est, parts)
         model = client.submit(_identity, _worker.Model(copy.deepcopy(net), _adapter.loss_of(est), est.solver), pure=False)
         try:
             info = client.gather(client.map(_worker.partition_info, parts, pure=False))

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..nn.sparse_grad import to_dense
+from ..estimators import recurrent
 from ..estimators._heads import SequenceRegression
 from ..inference import predict_raw
 from ..training import FitState, Trainer, TrainingConfig
 from . import _adapter
 
 __all__ = ["Model", "Share", "prepare", "partition_info", "validation_targets", "share_loss_grads",
-           "share_outputs", "share_data_loss", "sum_shares", "target_sums", "scale_targets"]
+           "share_outputs", "share_data_loss", "sum_shares", "target_sums", "scale_targets",
+           "input_sums", "scale_inputs"]
 
 
 @dataclass
@@ -89,6 +91,23 @@ def scale_targets(part, mean, scale, dtype):
     out["y"] = ((part["y"] - mean) / scale).astype(dtype)
     if "val" in part:
         out["val"] = dict(part["val"], y=((part["val"]["y"] - mean) / scale).astype(dtype))
+    return out
+
+
+def input_sums(part, mean=None):
+    """:func:`~sknn.estimators.recurrent.input_sums` over a partition's training and held-out rows."""
+    pieces = [part] + ([part["val"]] if "val" in part else [])
+    sums = [recurrent.input_sums(p["X"], p["mask"], p["sw"], mean) for p in pieces]
+    if mean is not None:
+        return np.sum(sums, axis=0)
+    return sum(s[0] for s in sums), np.sum([s[1] for s in sums], axis=0)
+
+
+def scale_inputs(part, mean, scale):
+    """The partition with its input features standardised (as ``RNNRegressor`` does locally)."""
+    out = dict(part, X=recurrent.standardise_inputs(part["X"], mean, scale))
+    if "val" in part:
+        out["val"] = dict(part["val"], X=recurrent.standardise_inputs(part["val"]["X"], mean, scale))
     return out
 
 

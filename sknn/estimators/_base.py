@@ -114,6 +114,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         y_enc = head.encode(self, y, first=first, incremental=incremental and not first, classes=classes)
         sample_weight = self._sample_weight(sample_weight, X, y)
         y_enc = head.scale(self, y_enc, sample_weight, first)
+        X = self._scale_input(X, mask, sample_weight, first)
         if stops_early:
             stops_early = self._early_stopping_on(y, y_enc)
         if first:
@@ -151,6 +152,11 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
             raise
         self._publish_state()
         return self
+
+    def _scale_input(self, X, mask, sample_weight=None, first=False):
+        """``X`` as the network reads it, at fit (after the dtype check) and at predict: unchanged here;
+        a preset that standardises its inputs (:class:`~sknn.RNNRegressor`) overrides it."""
+        return X
 
     def _frozen_attributes(self):
         """The attributes of a copy of this estimator as fitted so far (for callbacks)."""
@@ -229,6 +235,7 @@ class BaseNetwork(CallbackSupportMixin, BaseEstimator):
         """The one inference path: X through the adapter and the network, as the user gets it."""
         check_is_fitted(self, "network_")
         X, mask = self._adapter.input(self, X)
+        X = self._scale_input(X, mask)
         # predict_raw converts to the network's dtype batch by batch
         return self._adapter.outputs(self, predict_raw(self.network_, X, mask))
 

@@ -5,13 +5,19 @@ head. Sequence-to-one by default; :class:`RNNRegressor` also predicts one
 output per time step (sequence-to-sequence) when ``y`` has a time axis.
 
 The defaults were chosen on public time-series sets (``bench/defaults.py``):
-long sequences are read through a strided convolution (``stem``), and the
-training defaults differ from the MLPs' (``learning_rate_init=0.003``,
-``batch_size='auto'`` of at most 32, ``clip_norm=1.0``, ``n_iter_no_change=30``,
-``max_iter=500``).
+long sequences are read through a strided convolution (``stem``), the states
+are max-pooled over time, and the training defaults differ from the MLPs'
+(``learning_rate_init=0.003``, ``batch_size='auto'`` of at most 32,
+``clip_norm=1.0``, ``n_iter_no_change=30``, ``max_iter=500``). The regressor
+also standardises its inputs and targets and stops early on held-out
+sequences, with dropout (``n_iter_no_change=60``).
 """
 
+import math
 
+import numpy as np
+
+from ..inference import as_network_dtype
 from ..nn import GRU, LSTM, Activation, Bidirectional, Conv1D, Dense, Dropout, GlobalAvgPool, GlobalMaxPool, SimpleRNN
 from ..utils.validation import StrOptions, positive_ints
 from ._adapters import Shaped
@@ -28,6 +34,8 @@ CELLS = {"rnn": SimpleRNN, "lstm": LSTM, "gru": GRU}
 POOLINGS = {"max": GlobalMaxPool, "mean": GlobalAvgPool, "last": None}
 #: The convolutional stem: kernel and stride over time, and the fewest steps with which stem='auto' uses it.
 STEM_KERNEL, STEM_STRIDE, STEM_MIN_STEPS = 8, 4, 32
+#: The fewest held-out sequences with which RNNRegressor's early stopping holds out a validation set.
+MIN_VALIDATION_SAMPLES = 2
 
 
 def _stem_for(stem, n_steps):
@@ -192,8 +200,7 @@ class RNNClassifier(NetworkClassifierMixin, _BaseRNN):
         The recurrent cell: gated recurrent unit (PyTorch convention), long
         short-term memory or a simple tanh (Elman) cell. The GRU is the
         default here because it classified the benchmark's series better than
-        the LSTM (``bench/defaults.py``); :class:`RNNRegressor` defaults to
-        the LSTM.
+        the LSTM (``bench/defaults.py``); so does :class:`RNNRegressor`.
 
     {rnn_parameters}
 
@@ -243,15 +250,25 @@ class RNNRegressor(NetworkRegressorMixin, _BaseRNN):
     by its standard deviation (weighted by ``sample_weight``; for a
     sequence-to-sequence target, over all steps), taken at the first fit and
     kept by ``partial_fit`` and ``warm_start``; ``predict`` undoes it. So
-    ``loss_`` and ``loss_curve_`` are in standardised units.
+    ``loss_`` and ``loss_curve_`` are in standardised units. Each input
+    feature is standardised the same way (its mean and standard deviation over
+    every real step of the first fit's sequences), so the units of X do not
+    matter either.
+
+    The defaults regularise more than the classifier's, for the few dozen
+    noisy series a regression set often has (chosen on ``bench/defaults.py``):
+    ``dropout=0.3`` on the pooled states, and ``early_stopping=True`` on
+    ``validation_fraction`` of the sequences with ``n_iter_no_change=60``.
+    A fit holds out nothing when that would be fewer than 2 sequences, and
+    ``partial_fit`` ignores ``early_stopping`` (as scikit-learn's MLPs do).
 
     Parameters
     ----------
     {rnn_input_shape}
 
-    cell : {'lstm', 'gru', 'rnn'}, default='lstm'
-        The recurrent cell: long short-term memory, gated recurrent unit
-        (PyTorch convention) or a simple tanh (Elman) cell.
+    cell : {'gru', 'lstm', 'rnn'}, default='gru'
+        The recurrent cell: gated recurrent unit (PyTorch convention), long
+        short-term memory or a simple tanh (Elman) cell.
 
     {rnn_parameters}
 
@@ -289,12 +306,65 @@ class RNNRegressor(NetworkRegressorMixin, _BaseRNN):
 
     _parameter_constraints = {**_BaseRNN._parameter_constraints, "return_sequences": ["boolean"]}
 
-    def __init__(self, input_shape=None, cell="lstm", units=32, n_layers=1, bidirectional=False,
-                 hidden_layer_sizes=(), activation="relu", *, return_sequences=False, dropout=0.0,
+    def __init__(self, input_shape=None, cell="gru", units=32, n_layers=1, bidirectional=False,
+                 hidden_layer_sizes=(), activation="relu", *, return_sequences=False, dropout=0.3,
                  stem="auto", pooling="max", solver="adam", alpha=0.0001, batch_size="auto",
                  learning_rate="constant", learning_rate_init=0.003, power_t=0.5, max_iter=500, shuffle=True,
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=30, max_fun=15000, clip_norm=1.0,
+                 nesterovs_momentum=True, early_stopping=True, validation_fraction=0.1, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=60, max_fun=15000, clip_norm=1.0,
                  callbacks=None, dtype="float32"):
         store_params(self, locals())
+
+    _standardises_inputs = True  # (read by DataParallel, which computes the scale over the partitions)
+
+    def _stops_early(self, incremental):
+        # early stopping is the default here: partial_fit (one pass, nothing to stop) ignores it, as
+        # scikit-learn's MLPRegressor.partial_fit does
+        return bool(self.early_stopping) and not incremental and self.solver != "lbfgs"
+
+    def _early_stopping_on(self, y, y_enc):
+        # a validation score needs at least 2 held-out sequences: fewer samples train on all of them
+        return math.ceil(self.validation_fraction * y_enc.shape[0]) >= MIN_VALIDATION_SAMPLES
+
+    def _scale_input(self, X, mask, sample_weight=None, first=False):
+        """Standardise each input feature with its mean and standard deviation over the steps of the
+        first fit's sequences (weighted by ``sample_weight``, padded steps left out)."""
+        if first:
+            weight, total = input_sums(X, mask, sample_weight)
+            mean = total / weight
+            set_input_scale(self, mean, input_sums(X, mask, sample_weight, mean) / weight)
+        elif getattr(self, "_x_scale", None) is None:  # saved before sknn standardised the inputs
+            return X
+        else:
+            X = as_network_dtype(X, self.network_.dtype)
+        return standardise_inputs(X, self._x_mean, self._x_scale)
+
+
+def input_sums(X, mask, sample_weight, mean=None):
+    """Weighted sums over every real step of ``X`` (n, steps, features): ``(sum w, sum w x)`` per
+    feature, or with ``mean`` given ``sum w (x - mean)^2``; a step weighs its sequence's weight.
+    (``DataParallel`` adds them up over the partitions.)"""
+    w = np.ones(X.shape[:2]) if sample_weight is None else np.repeat(
+        np.asarray(sample_weight, dtype=np.float64)[:, None], X.shape[1], axis=1)
+    if mask is not None:
+        w = w * mask
+    w = w.reshape(-1)
+    flat = X.reshape(-1, X.shape[-1]).astype(np.float64)
+    if mean is None:
+        return float(w.sum()), w @ flat
+    return w @ (flat - mean) ** 2
+
+
+def set_input_scale(est, mean, variance):
+    """Store the input features' mean and scale (a constant feature gets scale 1)."""
+    std = np.sqrt(variance)
+    est._x_mean = np.asarray(mean, dtype=np.float64)
+    est._x_scale = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
+
+
+def standardise_inputs(X, mean, scale):
+    """``(X - mean) / scale`` in ``X``'s dtype (the same operations at fit, at predict and on Dask)."""
+    out = X - mean.astype(X.dtype)
+    out /= scale.astype(X.dtype)
+    return out

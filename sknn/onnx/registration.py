@@ -6,6 +6,7 @@ shape calculators below give them their exact types and the converters build
 the graph: input adapter, the network's layers, the task head.
 """
 
+import numpy as np
 from onnx import TensorProto
 from skl2onnx import update_registered_converter
 from skl2onnx.common.data_types import FloatTensorType, Int64TensorType, StringTensorType
@@ -49,7 +50,8 @@ def network_input(g, est, operator):
     """The network's input tensor: float32, each row shaped to ``input_shape_``.
 
     The second operator input, when present, holds the sequence lengths of
-    right-padded variable-length sequences.
+    right-padded variable-length sequences. An estimator that standardises its
+    input features (``_x_mean``, ``_x_scale``) gets that step first.
     """
     var = operator.inputs[0]
     x = var.full_name
@@ -62,6 +64,10 @@ def network_input(g, est, operator):
     sample_shape = getattr(est, "input_shape_", None)
     if sample_shape is not None and len(var.type.shape) == 2 and len(sample_shape) > 1:
         x = g.reshape(x, [-1] + [int(d) for d in sample_shape])
+    scale = getattr(est, "_x_scale", None)
+    if scale is not None:  # RNNRegressor's standardised input features: (x - mean) / scale, as predict
+        x = g.op("Div", g.op("Sub", x, g.const(np.asarray(est._x_mean, np.float32), seed="x_mean")),
+                 g.const(np.asarray(scale, np.float32), seed="x_scale"))
     return x
 
 

@@ -32,7 +32,8 @@ OVERRIDES = {
     sknn.TextClassifier: {"learning_rate_init": 0.01, "n_iter_no_change": 5, "early_stopping": "auto"},
     sknn.AutoencoderTransformer: {"alpha": 1e-3, "early_stopping": "auto"},
     sknn.RNNClassifier: {"learning_rate_init": 0.003, "max_iter": 500, "n_iter_no_change": 30, "clip_norm": 1.0},
-    sknn.RNNRegressor: {"learning_rate_init": 0.003, "max_iter": 500, "n_iter_no_change": 30, "clip_norm": 1.0},
+    sknn.RNNRegressor: {"learning_rate_init": 0.003, "max_iter": 500, "n_iter_no_change": 60, "clip_norm": 1.0,
+                        "early_stopping": True},
     sknn.NeuralRecommender: {"solver": "adamw", "alpha": 1.0, "batch_size": 1024, "learning_rate_init": 0.003,
                              "max_iter": 200, "early_stopping": True},
 }

@@ -47,7 +47,7 @@ def test_stem_none_and_conv_are_obeyed():
 def test_sequence_to_sequence_targets_take_no_stem():
     X, _ = _series(steps=40)
     reg = RNNRegressor(units=4, max_iter=2, return_sequences=True, random_state=0).fit(X, X[:, :, 0])
-    assert _kinds(reg)[0] is nn.LSTM and reg.predict(X).shape == (40, 40)
+    assert _kinds(reg)[0] is nn.GRU and reg.predict(X).shape == (40, 40)
     with pytest.raises(ValueError, match="time step"):
         RNNRegressor(stem="conv", max_iter=2).fit(X, X)
 
@@ -97,7 +97,8 @@ def test_regressor_standardises_its_targets():
     X, _ = _series(n=80, steps=10)
     s = X[:, :, 0].sum(axis=1)
     y = 1000.0 + 200.0 * s
-    reg = RNNRegressor(units=8, max_iter=100, random_state=0).fit(X, y)
+    # (no dropout, no validation split: the loss below is then the training error)
+    reg = RNNRegressor(units=8, max_iter=100, dropout=0.0, early_stopping=False, random_state=0).fit(X, y)
     assert reg._y_mean[0] == pytest.approx(y.mean()) and reg._y_scale[0] == pytest.approx(y.std())
     assert reg.score(X, y) > 0.8
     # the loss is in standardised units; predictions are in y's
@@ -113,11 +114,12 @@ def test_regressor_standardises_its_targets():
 
 def test_constant_and_multi_output_targets():
     X, _ = _series(n=30, steps=5)
-    reg = RNNRegressor(units=4, max_iter=5, pooling="last", random_state=0).fit(X, np.full(30, 7.0))
+    kw = dict(cell="lstm", dropout=0.0, early_stopping=False, random_state=0)
+    reg = RNNRegressor(units=4, max_iter=5, pooling="last", **kw).fit(X, np.full(30, 7.0))
     assert reg._y_scale[0] == 1.0
     np.testing.assert_allclose(reg.predict(X), 7.0, atol=0.1)  # the mean from the first step
     # pooled states are not centred, so the head first has to learn to cancel them
-    reg = RNNRegressor(units=4, max_iter=100, random_state=0).fit(X, np.full(30, 7.0))
+    reg = RNNRegressor(units=4, max_iter=100, **kw).fit(X, np.full(30, 7.0))
     np.testing.assert_allclose(reg.predict(X), 7.0, atol=0.1)
     y = np.c_[X[:, -1, 0], 1e4 * X[:, 0, 0] + 5]
     reg = RNNRegressor(units=4, max_iter=5, random_state=0).fit(X, y)
@@ -214,10 +216,10 @@ def test_pooled_model_round_trips_through_a_file():
 
 
 def test_default_cells():
-    """The classifier defaults to the GRU, the regressor to the LSTM (chosen on bench/defaults.py)."""
+    """Both presets default to the GRU (chosen on bench/defaults.py)."""
     X, y = _series(steps=12)
     assert _kinds(RNNClassifier(units=4, max_iter=1, random_state=0).fit(X, y))[0] is nn.GRU
-    assert _kinds(RNNRegressor(units=4, max_iter=1, random_state=0).fit(X, y.astype(float)))[0] is nn.LSTM
+    assert _kinds(RNNRegressor(units=4, max_iter=1, random_state=0).fit(X, y.astype(float)))[0] is nn.GRU
 
 
 def test_warm_start_keeps_the_fitted_network_as_documented():
@@ -236,7 +238,7 @@ def test_dropout_applies_with_the_default_head(est):
     # it silently did nothing
     X, y = _series(steps=12)
     y = y if est is RNNClassifier else y.astype(float)
-    plain = est(units=4, max_iter=3, random_state=0).fit(X, y)
+    plain = est(units=4, max_iter=3, dropout=0.0, random_state=0).fit(X, y)
     dropped = est(units=4, max_iter=3, dropout=0.5, random_state=0).fit(X, y)
     kinds = _kinds(dropped)
     assert nn.Dropout in kinds and nn.Dropout not in _kinds(plain)
@@ -253,3 +255,73 @@ def test_dropout_on_each_step_of_a_sequence_to_sequence_y():
     kinds = _kinds(reg)
     assert kinds[-2:] == [nn.Dropout, nn.Dense] and nn.GlobalMaxPool not in kinds
     assert reg.predict(X).shape == Y.shape
+
+
+def test_regressor_standardises_its_input_features():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 12, 2)) * [1.0, 50.0] + [0.0, 1000.0]
+    y = X[:, :6, 0].sum(axis=1) + (X[:, 6:, 1] - 1000.0).sum(axis=1) / 50.0
+    kw = dict(units=6, max_iter=30, dtype="float64", random_state=0)
+    reg = RNNRegressor(**kw).fit(X, y)
+    flat = X.reshape(-1, 2)
+    np.testing.assert_allclose(reg._x_mean, flat.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(reg._x_scale, flat.std(axis=0), rtol=1e-12)
+    # so an affine change of a feature's units changes nothing a caller sees (up to rounding)
+    moved = RNNRegressor(**kw).fit(X * [3.0, 0.01] + [-4.0, 2.0], y)
+    np.testing.assert_allclose(moved.predict(X * [3.0, 0.01] + [-4.0, 2.0]), reg.predict(X), rtol=1e-6, atol=1e-8)
+    # the classifier reads its inputs as given
+    assert not hasattr(RNNClassifier(units=4, max_iter=1, random_state=0).fit(X, y > 0), "_x_mean")
+
+
+def test_input_scale_weights_padding_and_later_fits():
+    rng = np.random.default_rng(4)
+    lengths = rng.integers(3, 9, size=30)
+    X = [rng.normal(5.0, 2.0, size=(int(k), 1)) for k in lengths]
+    y = np.array([x.sum() for x in X])
+    w = rng.integers(0, 3, size=30)
+    kw = dict(units=4, max_iter=2, random_state=0)
+    reg = RNNRegressor(**kw).fit(X, y, sample_weight=w)
+    steps = np.concatenate([np.repeat(x[:, 0], k) for x, k in zip(X, w)])  # padded steps left out
+    x32 = steps.astype(np.float32).astype(np.float64)  # the float32 network's input
+    assert reg._x_mean[0] == pytest.approx(x32.mean(), rel=1e-12)
+    assert reg._x_scale[0] == pytest.approx(x32.std(), rel=1e-9)
+    # a sequence predicts the same bits alone as inside a padded batch
+    alone = np.array([reg.predict([x])[0] for x in X[:5]])
+    np.testing.assert_array_equal(alone, reg.predict(X[:5]))
+    # partial_fit keeps the first fit's scale, and ignores the default early stopping (as scikit-learn)
+    mean = reg._x_mean.copy()
+    reg.partial_fit([x + 100.0 for x in X], y)
+    np.testing.assert_array_equal(reg._x_mean, mean)
+    fresh = RNNRegressor(**kw).partial_fit(X, y)
+    assert fresh.validation_scores_ is None and fresh.early_stopping is True
+
+
+def test_default_early_stopping_needs_two_held_out_sequences():
+    # validation_fraction=0.1 holds out ceil(0.1 * n) sequences: 2 from 11 rows on, 1 below
+    X, y = _series(n=10, steps=6)
+    tiny = RNNRegressor(units=4, max_iter=3, random_state=0).fit(X, X[:, :, 0].sum(axis=1))
+    assert tiny.validation_scores_ is None
+    X, y = _series(n=11, steps=6)
+    held = RNNRegressor(units=4, max_iter=3, random_state=0).fit(X, X[:, :, 0].sum(axis=1))
+    assert len(held.validation_scores_) == held.n_iter_ == 3
+
+
+def test_files_without_an_input_scale_load_and_predict_as_before():
+    X, _ = _series(n=30, steps=6)
+    y = X[:, :, 0].sum(axis=1)
+    reg = RNNRegressor(units=4, max_iter=3, random_state=0).fit(X, y)
+    buf = io.BytesIO()
+    save(reg, buf)
+    back = load(io.BytesIO(buf.getvalue()))
+    np.testing.assert_array_equal(back._x_scale, reg._x_scale)
+    np.testing.assert_array_equal(back.predict(X), reg.predict(X))
+    # a file written before RNNRegressor standardised its inputs: the network reads X as given
+    del reg._x_mean, reg._x_scale
+    buf = io.BytesIO()
+    save(reg, buf)
+    old = load(io.BytesIO(buf.getvalue()))
+    assert not hasattr(old, "_x_mean")
+    np.testing.assert_array_equal(old.predict(X), reg.predict(X))
+    reg._x_mean = np.zeros(1)  # one without the other is refused
+    with pytest.raises(Exception, match="_x_mean and _x_scale"):
+        save(reg, io.BytesIO())

@@ -83,6 +83,15 @@ def test_regressor_multi_output_variable_length():
     _check_variable_length(reg, X[80:], classifier=False)
 
 
+def test_standardised_inputs_variable_length():
+    X, _ = _sequences(n_features=2)
+    X = [(x * [40.0, 0.5] + [1000.0, -3.0]).astype(np.float32) for x in X]  # the graph scales them
+    y = [float(x[:, 0].mean() - 1000.0) / 40.0 for x in X[:80]]  # (the helper compares in absolute terms)
+    reg = sknn.RNNRegressor(units=6, max_iter=5, random_state=0).fit(X[:80], y)
+    assert reg._x_mean[0] > 900
+    _check_variable_length(reg, X[80:], classifier=False)
+
+
 def test_sequence_to_sequence_regressor():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100, 7, 2)).astype(np.float32)

@@ -65,3 +65,11 @@ def test_dropout_on_the_pooled_states_exports():
     clf = sknn.RNNClassifier(units=6, dropout=0.4, max_iter=3, random_state=0).fit(X, (s > 0).astype(int))
     assert any(isinstance(layer, nn.Dropout) for layer in clf.network_.layers)
     check_classifier(clf, X)
+
+
+def test_standardised_inputs_export():
+    X, s = _series(steps=40)
+    moved = (1000.0 + 40.0 * X).astype(np.float32)  # far from standardised: the graph must scale it
+    reg = sknn.RNNRegressor(units=6, max_iter=3, random_state=0).fit(moved, s)
+    assert reg._x_mean[0] > 900 and reg._x_scale[0] > 30
+    check_regressor(reg, moved)  # (variable-length input: tests/onnx/test_onnx_recurrent.py)

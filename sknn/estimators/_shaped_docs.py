@@ -70,9 +70,13 @@ doc_snippet("shaped_notes", """
     recurrent states are max-pooled (both the recurrent presets' defaults):
     these keep every step equivalent but amplify the last-bit differences over
     hundreds of epochs (about 1e-4 to 1e-3 even in float64; set
-    ``clip_norm=None`` and ``pooling='last'`` for exact equivalence). With dropout or batch normalisation the two
-    differ by design: dropout draws a mask per row (a repeated row gets two),
-    and batch-norm statistics are unweighted means over the rows of a batch.
+    ``clip_norm=None`` and ``pooling='last'`` for exact equivalence). With
+    dropout, batch normalisation or early stopping the two differ by design:
+    dropout draws a mask per row (a repeated row gets two), batch-norm
+    statistics are unweighted means over the rows of a batch, and the
+    validation split is drawn over rows (``RNNRegressor``'s defaults have
+    dropout and early stopping: set ``dropout=0`` and
+    ``early_stopping=False`` too).
 """)
 
 doc_snippet("shaped_attributes", """

@@ -155,13 +155,16 @@ doc_snippet("rnn_parameters", """
 
     activation : str, default='relu'
         Activation of the dense head.
+""")
 
-    dropout : float, default=0.0
+doc_snippet("rnn_dropout", """
         Dropout rate on the recurrent features the head reads (the pooled
         states, or each step's state for a sequence-to-sequence y) and after
         each dense layer of the head, so it applies with the default
         ``hidden_layer_sizes=()`` too.
+""")
 
+doc_snippet("rnn_stem_pooling", """
     stem : {'auto', 'conv'} or None, default='auto'
         'conv' reads the sequences through a convolution over time before the
         recurrent layers: ``units`` filters of 8 steps with a stride of 4, and
@@ -203,6 +206,11 @@ class RNNClassifier(NetworkClassifierMixin, _BaseRNN):
         the LSTM (``bench/defaults.py``); so does :class:`RNNRegressor`.
 
     {rnn_parameters}
+
+    dropout : float, default=0.0
+        {rnn_dropout}
+
+    {rnn_stem_pooling}
 
     {shaped_classifier_sections}
 
@@ -276,6 +284,13 @@ class RNNRegressor(NetworkRegressorMixin, _BaseRNN):
         Treat a 2-D ``y`` as one target per time step (sequence to sequence)
         instead of several targets per sequence. A 3-D ``y`` is always
         sequence to sequence.
+
+    dropout : float, default=0.3
+        {rnn_dropout}
+        The regressor's default (the classifier's is 0) was chosen on the
+        regression sets of ``bench/defaults.py``, with early stopping.
+
+    {rnn_stem_pooling}
 
     {shaped_regressor_sections}
 

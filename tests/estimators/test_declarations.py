@@ -5,6 +5,7 @@ parameter names; these tests are what keeps the repetitions true to the declarat
 defaults, constraints, docstring entries and the TrainingConfig handed to the loop.
 """
 
+import ast
 import inspect
 import re
 from dataclasses import fields
@@ -157,3 +158,22 @@ def test_a_new_declared_parameter_reaches_the_docstrings():
     assert "clip_norm : float or None, default=3.0" in doc and clip.doc.split()[0] in doc
     assert "solver :" not in doc  # only the parameters __init__ takes
     assert "loss_curve_ : list of float" in doc and "{training_attributes}" not in doc
+
+
+@pytest.mark.parametrize("Est", PUBLIC, ids=lambda E: E.__name__)
+def test_every_documented_default_is_the_signatures(Est):
+    # e.g. a docstring piece shared by two presets must not state one preset's default for both
+    params = signature(Est)
+    checked = 0
+    for name, entry in documented_parameters(Est).items():
+        match = re.match(r"[^\n]* : [^\n]*default=(.*)\n", entry)
+        if match is None or name not in params:
+            continue
+        stated, actual = match.group(1).strip(), params[name].default
+        try:
+            same = ast.literal_eval(stated) == actual
+        except (ValueError, SyntaxError):  # a name (None is a literal; e.g. a class is not)
+            same = stated in {repr(actual), str(actual)}
+        assert same, f"{Est.__name__}.{name}: documented {stated}, is {actual!r}"
+        checked += 1
+    assert checked >= 5

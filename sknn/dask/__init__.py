@@ -193,26 +193,26 @@ class DataParallel(MetaEstimatorMixin, BaseEstimator):
 
     # -- fit -----------------------------------------------------------------------
     @staticmethod
-    def _standardise(client, est, parts, dtype):
-        """Standardise the targets with the mean and scale of the whole (weighted) y, as ``fit`` does."""
-        outputs = _adapter.target_outputs(est)
-        sums = client.gather(client.map(_worker.target_sums, parts, outputs=outputs, pure=False))
+    def _moments(client, sums_of, parts, **kw):
+        """Weighted mean and variance over every partition: ``sums_of(part, **kw)`` gives ``(sum w,
+        sum w v)`` and, with ``mean=``, ``sum w (v - mean)^2``; two reductions over the partitions."""
+        sums = client.gather(client.map(sums_of, parts, **kw, pure=False))
         weight = sum(s[0] for s in sums)
         mean = np.sum([s[1] for s in sums], axis=0) / weight
-        squares = client.gather(client.map(_worker.target_sums, parts, outputs=outputs, mean=mean, pure=False))
-        est._head.set_scale(est, mean, np.sum(squares, axis=0) / weight)
+        squares = client.gather(client.map(sums_of, parts, **kw, mean=mean, pure=False))
+        return mean, np.sum(squares, axis=0) / weight
+
+    def _standardise(self, client, est, parts, dtype):
+        """Standardise the targets with the mean and scale of the whole (weighted) y, as ``fit`` does."""
+        est._head.set_scale(est, *self._moments(client, _worker.target_sums, parts,
+                                                outputs=_adapter.target_outputs(est)))
         return client.map(_worker.scale_targets, parts, mean=est._y_mean, scale=est._y_scale, dtype=dtype,
                           pure=False)
 
-    @staticmethod
-    def _standardise_inputs(client, est, parts):
+    def _standardise_inputs(self, client, est, parts):
         """Standardise the input features with the mean and scale of the whole (weighted) X, as ``fit``
         does (``RNNRegressor``)."""
-        sums = client.gather(client.map(_worker.input_sums, parts, pure=False))
-        weight = sum(s[0] for s in sums)
-        mean = np.sum([s[1] for s in sums], axis=0) / weight
-        squares = client.gather(client.map(_worker.input_sums, parts, mean=mean, pure=False))
-        set_input_scale(est, mean, np.sum(squares, axis=0) / weight)
+        set_input_scale(est, *self._moments(client, _worker.input_sums, parts))
         return client.map(_worker.scale_inputs, parts, mean=est._x_mean, scale=est._x_scale, pure=False)
 
     def fit(self, X, y, sample_weight=None):

@@ -173,6 +173,14 @@ class Regression(Head):
         return r2_score(y.reshape(y.shape[0], -1), pred.reshape(pred.shape[0], -1), sample_weight=sample_weight)
 
 
+def standard_scale(mean, variance):
+    """``(mean, scale)`` as float64 arrays: the standard deviation, or 1 where it is nil next to the
+    mean (a constant column), so that standardising never divides by zero."""
+    mean = np.asarray(mean, dtype=np.float64)
+    std = np.sqrt(variance)
+    return mean, np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
+
+
 class SequenceRegression(Regression):
     """Regression of sequences: one target per sequence, or one per time step.
 
@@ -236,9 +244,7 @@ class SequenceRegression(Regression):
     @staticmethod
     def set_scale(est, mean, variance):
         """Store the targets' mean and scale (a constant output gets scale 1)."""
-        std = np.sqrt(variance)
-        est._y_mean = np.asarray(mean, dtype=np.float64)
-        est._y_scale = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
+        est._y_mean, est._y_scale = standard_scale(mean, variance)
 
     def predict(self, est, raw):
         raw = np.asarray(raw)

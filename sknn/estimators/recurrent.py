@@ -22,7 +22,7 @@ from ..nn import GRU, LSTM, Activation, Bidirectional, Conv1D, Dense, Dropout, G
 from ..utils.validation import StrOptions, positive_ints
 from ._adapters import Shaped
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, store_params
-from ._heads import SequenceRegression, output_dense
+from ._heads import SequenceRegression, output_dense, standard_scale
 from ._params import (ACTIVATIONS, HIDDEN_SIZES, POSITIVE_INT, RATE, SHAPED_CONSTRAINTS, SMALL_AUTO_BATCH,
                       SMALL_AUTO_BATCH_SIZE, training_config)
 from ._params_doc import doc_snippet
@@ -373,9 +373,7 @@ def input_sums(X, mask, sample_weight, mean=None):
 
 def set_input_scale(est, mean, variance):
     """Store the input features' mean and scale (a constant feature gets scale 1)."""
-    std = np.sqrt(variance)
-    est._x_mean = np.asarray(mean, dtype=np.float64)
-    est._x_scale = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
+    est._x_mean, est._x_scale = standard_scale(mean, variance)
 
 
 def standardise_inputs(X, mean, scale):

@@ -1,7 +1,8 @@
 """ConvNetClassifier and ConvNetRegressor: convolutional presets.
 
 Blocks of convolution -> (batch norm) -> activation -> max pooling, one per
-entry of ``filters``, then a flattened dense head. 2-D samples
+entry of ``filters``, then a flattened dense head (with ReLU, the network
+applies the pooling first: the same function and gradients, less work). 2-D samples
 ``(steps, channels)`` get 1-D convolutions, 3-D samples
 ``(height, width, channels)`` get 2-D convolutions.
 """
@@ -97,11 +98,17 @@ class _BaseConvNet(BaseNetwork):
             layers.append(conv(f, self.kernel_size, padding=self.padding, kernel_initializer=init))
             if self.batch_norm:
                 layers.append(BatchNorm())
-            layers.append(Activation(self.activation))
+            block = [Activation(self.activation)]
             if self.pool_size is not None and self.pool_size != 1:
                 # "same" pooling keeps a partial window at an odd edge, so
                 # small inputs never shrink to nothing.
-                layers.append(pool(self.pool_size, padding="same"))
+                block.append(pool(self.pool_size, padding="same"))
+                if self.activation == "relu":
+                    # max pooling, then ReLU: the same values and gradients (ReLU is
+                    # the identity above 0 and makes no new ties there), and the
+                    # activation runs on the pooled, 4x smaller, output
+                    block.reverse()
+            layers.extend(block)
         layers.append(Flatten())
         for units in positive_ints("hidden_layer_sizes", self.hidden_layer_sizes):
             layers.append(Dense(units, kernel_initializer=init))

@@ -24,7 +24,7 @@ from . import nn
 from ._persistence_codec import expect, expect_keys
 from ._persistence_errors import PersistenceError, refuse
 from .nn import initializers, losses, schedules
-from .nn.layer import Layer
+from .nn.layer import Layer, nn_objects
 
 __all__ = ["HANDLERS", "TAGS", "MAX_SAMPLE_VALUES"]
 
@@ -256,25 +256,8 @@ class _CountedZeros:
         return initializers.zeros(shape, fan_in, fan_out, rng, dtype)
 
 
-def _objects(root):
-    """Every sknn.nn object reachable from ``root`` through attributes, lists and dicts."""
-    seen, stack = set(), [root]
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, (list, tuple)):
-            stack.extend(obj)
-        elif isinstance(obj, dict):
-            stack.extend(obj.values())
-        elif type(obj).__module__.startswith("sknn.nn") and hasattr(obj, "__dict__"):
-            yield obj
-            stack.extend(vars(obj).values())
-
-
 def _swap_zeros(root, replacement):
-    for obj in list(_objects(root)):
+    for obj in list(nn_objects(root)):
         for key, value in vars(obj).items():
             if key.endswith("_initializer") and (value == "zeros" if replacement else isinstance(value, _CountedZeros)):
                 vars(obj)[key] = replacement or "zeros"

@@ -50,6 +50,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import threads as _threads
+from .nn import _scratch
 from .nn import optimizers as _optimizers
 from .nn import schedules as _schedules
 from .nn._registry import store_args
@@ -345,6 +346,8 @@ class Trainer(DivergenceGuard, FullBatchFit):
                 else:
                     self._fit_stochastic(X, y, sample_weight, mask, validation, max_epochs, incremental)
         finally:
+            # a fitted network keeps no training caches; their scratch serves the thread's next fit
+            _scratch.release(self.net)
             self._hooks.call("on_fit_end", {"epoch": len(st.loss_curve_), "estimator": self.owner})
         return st
 

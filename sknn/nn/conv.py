@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from . import initializers
+from . import _scratch, initializers
 from ._checks import check_choice, check_int, check_int_tuple
 from ._registry import store_args
 from .layer import Layer
@@ -212,12 +212,13 @@ class _ScratchMixin:
         """A reusable training scratch array (kept across calls, dropped from pickles; contents undefined).
 
         One flat store per key, grown when a call needs more: a smaller batch (an epoch's last one) gets
-        a view of its start, so the next full batch does not allocate again.
+        a view of its start, so the next full batch does not allocate again. A new store comes from the
+        thread's pool of an earlier fit's released scratch when it holds one (:mod:`sknn.nn._scratch`).
         """
         size = math.prod(shape)
         buf = self._cache_buffers.get(key)
         if buf is None or buf.dtype != dtype or buf.size < size:
-            buf = self._cache_buffers[key] = np.empty(size, dtype=dtype)
+            buf = self._cache_buffers[key] = _scratch.take(size, dtype)
         return buf[:size].reshape(shape)
 
     def _set_geometry(self, sample_shape):

@@ -21,7 +21,8 @@ The contract every layer follows
   every intermediate is a local, so any number of threads may predict with one
   network at once. Caches for ``backward`` and reusable scratch buffers exist
   only in training (``training=True``), under attribute names starting with
-  ``_cache`` (dropped from pickles). Float32 matrix products at inference go
+  ``_cache`` (dropped from pickles, and by the training loop when a fit ends:
+  :func:`sknn.nn._scratch.release`). Float32 matrix products at inference go
   through :mod:`sknn.nn.linalg`, so a sample's output is, bit for bit, a
   function of that sample alone, whatever the batch around it.
 * ``backward(dY)`` follows a *training* forward pass. It may overwrite ``dY``;
@@ -279,6 +280,26 @@ class Layer:
     def rng_for_training(self, rng):
         """Give stochastic layers (dropout, noise) the training generator."""
         self._rng = rng
+
+
+def nn_objects(root):
+    """Yield every ``sknn.nn`` object reachable from ``root`` through attributes, lists and dicts (once each).
+
+    An object's attributes are read after it is yielded, so a caller may drop some of them first.
+    """
+    seen, stack = set(), [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, (list, tuple)):
+            stack.extend(obj)
+        elif isinstance(obj, dict):
+            stack.extend(obj.values())
+        elif type(obj).__module__.startswith("sknn.nn") and hasattr(obj, "__dict__"):
+            yield obj
+            stack.extend(vars(obj).values())
 
 
 class Sequential(Layer):

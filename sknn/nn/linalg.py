@@ -204,7 +204,8 @@ class ExactProduct:
         chunk = max(1, _BLOCK_ELEMENTS // n_terms)
         for s in range(0, i.size, chunk):
             ii, jj = i[s : s + chunk], j[s : s + chunk]
-            terms = a64[ii].T * self._B[:, jj]  # exact products (the bias last), (n_terms, m)
+            # exact products (the bias last), (n_terms, m); np.take gathers the columns ~4x quicker than [:, jj]
+            terms = a64[ii].T * np.take(self._B, jj, axis=1)
             # accumulate is sequential along the terms (one fixed order for every
             # batch, whatever m), and runs vectorised over the m entries
             result[s : s + chunk] = np.add.accumulate(terms, axis=0)[-1]

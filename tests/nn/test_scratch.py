@@ -133,3 +133,20 @@ def test_the_pool_is_per_thread_bounded_and_gives_the_smallest_fit():
         return True
 
     assert _in_new_thread(run)
+
+
+def test_concurrent_fits_in_threads_train_as_alone():
+    alone = _in_new_thread(_conv_weights)
+    results = [None] * 4
+
+    def work(k):
+        results[k] = [_conv_weights() for _ in range(2)][-1]  # the second fit takes the first one's scratch
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for weights in results:
+        for a, b in zip(alone, weights):
+            np.testing.assert_array_equal(a, b)

@@ -280,31 +280,49 @@ def _median_time(fn, calls):
 
 
 def predict_speed(repeats, block=100_000):
-    """float32 ``predict``: one-row latency and a ``block``-row call, sknn against scikit-learn."""
+    """float32 ``predict``: one-row latency and a ``block``-row call, sknn against scikit-learn.
+
+    Also sknn inside ``sknn.nn.linalg.plain_products()``: plain float32 BLAS products, without the
+    guarantee that a row's prediction does not depend on the rows predicted with it.
+    """
+    from sknn.nn.linalg import plain_products
+
     Xtr, ytr, _, _ = make_data()
     Xtr = Xtr.astype(np.float32)
     kw = dict(mlp_kwargs(0), max_iter=1)
-    models = {"sknn": MLPClassifier(**kw).fit(Xtr[:5000], ytr[:5000]),
-              "scikit-learn": SkMLP(**kw).fit(Xtr[:5000], ytr[:5000])}
+    sknn_model = MLPClassifier(**kw).fit(Xtr[:5000], ytr[:5000])
+
+    def plain(X):
+        with plain_products():
+            return sknn_model.predict(X)
+
+    predictors = {"sknn": sknn_model.predict, "scikit-learn": SkMLP(**kw).fit(Xtr[:5000], ytr[:5000]).predict,
+                  "sknn, plain_products()": plain}
     big = np.resize(Xtr, (block, N_FEATURES))
     row = Xtr[:1]
-    one = {name: [] for name in models}
-    many = {name: [] for name in models}
+    one = {name: [] for name in predictors}
+    many = {name: [] for name in predictors}
     loads = []
-    names = list(models)
+    names = list(predictors)
     for r in range(repeats):
-        for name in names[r % 2 :] + names[: r % 2]:
-            m = models[name]
-            m.predict(row)  # warm
-            one[name].append(_median_time(lambda: m.predict(row), 200))
-            many[name].append(_median_time(lambda: m.predict(big), 1))
+        order = names[r % 3 :] + names[: r % 3]
+        # the one-row calls of every contestant first: right after a 100,000-row call (hundreds of MB
+        # allocated and freed) single calls of any library run slower for a while
+        for name in order:
+            predict = predictors[name]
+            predict(row)  # warm
+            one[name].append(_median_time(lambda: predict(row), 200))
+        for name in order:
+            predict = predictors[name]
+            many[name].append(_median_time(lambda: predict(big), 1))
         loads.append(os.getloadavg()[0])
     print(f"\nfloat32 predict, median of {repeats} interleaved repeats (one row: median of 200 calls each); "
           f"load average after each {', '.join(f'{x:.1f}' for x in loads)}\n")
-    print(f"| | sknn | scikit-learn | sknn / scikit-learn |\n|---|---:|---:|---:|")
+    print("| | sknn | scikit-learn | sknn / scikit-learn | sknn, plain_products() | its / scikit-learn |\n"
+          "|---|---:|---:|---:|---:|---:|")
     for label, d, scale, unit in (("one row", one, 1e6, "µs"), (f"{block:,} rows", many, 1.0, "s")):
-        s, k = float(np.median(d["sknn"])), float(np.median(d["scikit-learn"]))
-        print(f"| {label} ({unit}) | {s * scale:.4g} | {k * scale:.4g} | {s / k:.2f} |")
+        s, k, p = (float(np.median(d[name])) for name in names)
+        print(f"| {label} ({unit}) | {s * scale:.4g} | {k * scale:.4g} | {s / k:.2f} | {p * scale:.4g} | {p / k:.2f} |")
 
 
 def main():

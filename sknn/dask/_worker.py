@@ -12,7 +12,7 @@ import numpy as np
 
 from ..nn.sparse_grad import to_dense
 from ..estimators import recurrent
-from ..estimators._heads import SequenceRegression
+from ..estimators._heads import SequenceRegression, weighted_sums
 from ..inference import predict_raw
 from ..training import FitState, Trainer, TrainingConfig
 from . import _adapter
@@ -69,7 +69,7 @@ def prepare(est, X, y, sample_weight, dtype, validation_fraction, seed):
 def _all_targets(part, outputs):
     """The targets of a partition's training and held-out rows, ``(rows, outputs)``, and their weights."""
     ys, ws = [], []
-    for piece in [part] + ([part["val"]] if "val" in part else []):
+    for piece in _pieces(part):
         flat, w = SequenceRegression.flat_targets(piece["y"], piece["sw"], outputs)
         ys.append(flat)
         ws.append(np.ones(flat.shape[0]) if w is None else w)
@@ -79,25 +79,30 @@ def _all_targets(part, outputs):
 def target_sums(part, outputs, mean=None):
     """Weighted sums over a partition's targets (all its rows): ``(sum w, sum w y)``, or with
     ``mean`` given ``sum w (y - mean)^2`` (per output), for the head's standardisation."""
-    flat, w = _all_targets(part, outputs)
-    if mean is None:
-        return float(w.sum()), w @ flat
-    return w @ (flat - mean) ** 2
+    return weighted_sums(*_all_targets(part, outputs), mean)
+
+
+def _pieces(part):
+    """A partition's training rows, then its held-out rows if it has any."""
+    return [part] + ([part["val"]] if "val" in part else [])
+
+
+def _with(part, key, transform):
+    """The partition with ``transform`` applied to ``key`` of its training and held-out rows."""
+    out = dict(part, **{key: transform(part[key])})
+    if "val" in part:
+        out["val"] = dict(part["val"], **{key: transform(part["val"][key])})
+    return out
 
 
 def scale_targets(part, mean, scale, dtype):
     """The partition with its encoded targets standardised and cast to the network's dtype."""
-    out = dict(part)
-    out["y"] = ((part["y"] - mean) / scale).astype(dtype)
-    if "val" in part:
-        out["val"] = dict(part["val"], y=((part["val"]["y"] - mean) / scale).astype(dtype))
-    return out
+    return _with(part, "y", lambda y: ((y - mean) / scale).astype(dtype))
 
 
 def input_sums(part, mean=None):
     """:func:`~sknn.estimators.recurrent.input_sums` over a partition's training and held-out rows."""
-    pieces = [part] + ([part["val"]] if "val" in part else [])
-    sums = [recurrent.input_sums(p["X"], p["mask"], p["sw"], mean) for p in pieces]
+    sums = [recurrent.input_sums(p["X"], p["mask"], p["sw"], mean) for p in _pieces(part)]
     if mean is not None:
         return np.sum(sums, axis=0)
     return sum(s[0] for s in sums), np.sum([s[1] for s in sums], axis=0)
@@ -105,10 +110,7 @@ def input_sums(part, mean=None):
 
 def scale_inputs(part, mean, scale):
     """The partition with its input features standardised (as ``RNNRegressor`` does locally)."""
-    out = dict(part, X=recurrent.standardise_inputs(part["X"], mean, scale))
-    if "val" in part:
-        out["val"] = dict(part["val"], X=recurrent.standardise_inputs(part["val"]["X"], mean, scale))
-    return out
+    return _with(part, "X", lambda X: recurrent.standardise_inputs(X, mean, scale))
 
 
 def partition_info(part):

@@ -181,6 +181,15 @@ def standard_scale(mean, variance):
     return mean, np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
 
 
+def weighted_sums(flat, w, mean=None):
+    """Sums for a two-pass weighted mean and variance of the columns of ``flat`` (rows weighted by ``w``):
+    ``(sum w, sum w v)``, or with ``mean`` given ``sum w (v - mean)^2``. Partial sums add up over the
+    pieces of the data (``DataParallel``'s partitions)."""
+    if mean is None:
+        return float(w.sum()), w @ flat
+    return w @ (flat - mean) ** 2
+
+
 class SequenceRegression(Regression):
     """Regression of sequences: one target per sequence, or one per time step.
 

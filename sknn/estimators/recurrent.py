@@ -22,7 +22,7 @@ from ..nn import GRU, LSTM, Activation, Bidirectional, Conv1D, Dense, Dropout, G
 from ..utils.validation import StrOptions, positive_ints
 from ._adapters import Shaped
 from ._base import BaseNetwork, NetworkClassifierMixin, NetworkRegressorMixin, store_params
-from ._heads import SequenceRegression, output_dense, standard_scale
+from ._heads import SequenceRegression, output_dense, standard_scale, weighted_sums
 from ._params import (ACTIVATIONS, HIDDEN_SIZES, POSITIVE_INT, RATE, SHAPED_CONSTRAINTS, SMALL_AUTO_BATCH,
                       SMALL_AUTO_BATCH_SIZE, training_config)
 from ._params_doc import doc_snippet
@@ -364,11 +364,7 @@ def input_sums(X, mask, sample_weight, mean=None):
         np.asarray(sample_weight, dtype=np.float64)[:, None], X.shape[1], axis=1)
     if mask is not None:
         w = w * mask
-    w = w.reshape(-1)
-    flat = X.reshape(-1, X.shape[-1]).astype(np.float64)
-    if mean is None:
-        return float(w.sum()), w @ flat
-    return w @ (flat - mean) ** 2
+    return weighted_sums(X.reshape(-1, X.shape[-1]).astype(np.float64), w.reshape(-1), mean)
 
 
 def set_input_scale(est, mean, variance):
